@@ -1,0 +1,48 @@
+"""Agencies (tenants) and their domains. These tables live in the public schema."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+RESERVED_SLUGS = frozenset(
+    {
+        "admin", "api", "app", "assets", "auth", "billing", "blog", "cdn", "dashboard", "dev",
+        "docs", "help", "healthz", "mail", "media", "portal", "public", "root", "sandbox",
+        "signup", "smtp", "static", "status", "support", "system", "template", "test",
+        "tenant", "www",
+    }
+)  # fmt: skip
+
+slug_validator = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+    "Use 3 to 40 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.",
+)
+
+
+class Agency(TenantMixin):
+    """An agency's workspace: its own PostgreSQL schema, reached at its own domains."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=40, unique=True, validators=[slug_validator])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def schema_name_for(slug):
+        return "agency_" + slug.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    """A host name of an agency: ``<slug>.<PORTAL_DOMAIN>`` or any custom domain."""
+
+    def __str__(self):
+        return self.domain

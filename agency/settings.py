@@ -1,0 +1,207 @@
+"""Settings, from the environment (12-factor). See .env.example for every variable."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+TESTING = env.bool("PORTAL_TESTING", default=False)
+
+
+def _secret(name, dev_default):
+    """A secret that production must set; development gets a fixed, public default."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG or TESTING:
+        return dev_default
+    raise ImproperlyConfigured(
+        f"{name} is not set. It is required when DEBUG is off (production). See .env.example."
+    )
+
+
+SECRET_KEY = _secret("SECRET_KEY", "dev-only-secret-key-not-for-production")
+# Fernet keys, comma separated: the first encrypts, any of them decrypts (rotation).
+CREDENTIALS_KEYS = _secret("CREDENTIALS_KEYS", "ZGV2LW9ubHkta2V5LWZvci1wb3J0YWwtY3JlZGVudGlhbHM=").split(",")
+
+# Hosts: agencies live on subdomains of PORTAL_DOMAIN and on custom domains.
+PORTAL_DOMAIN = env.str("PORTAL_DOMAIN", default="localhost")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PORTAL_DOMAIN, f".{PORTAL_DOMAIN}"])
+PORTAL_SCHEME = env.str("PORTAL_SCHEME", default="http" if DEBUG else "https")
+# Port shown in links to agency domains (the dev server runs on 8000).
+PORTAL_PORT = env.str("PORTAL_PORT", default="8000" if DEBUG else "")
+
+SHARED_APPS = [
+    "agency",  # first: its ``migrate`` command wraps django-tenants' one
+    "django_tenants",
+    "agency.team",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+]
+TENANT_APPS = [
+    "agency.team",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "clients",
+    "reports",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "agency.Agency"
+TENANT_DOMAIN_MODEL = "agency.Domain"
+# New agencies are cloned from this migrated template schema (fast sign-up).
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+PUBLIC_SCHEMA_URLCONF = "agency.urls_public"
+ROOT_URLCONF = "agency.urls"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+AUTH_USER_MODEL = "team.User"
+
+MIDDLEWARE = [
+    "agency.health.HealthCheckMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "agency.context_processors.agency",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "agency.wsgi.application"
+
+if env.str("DATABASE_URL", default=""):
+    _database = env.db("DATABASE_URL")
+elif DEBUG or TESTING:
+    from agency import embedded
+
+    _database = embedded.postgres_settings()
+else:
+    raise ImproperlyConfigured("DATABASE_URL is not set. It is required when DEBUG is off.")
+_database["ENGINE"] = "django_tenants.postgresql_backend"
+_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES = {"default": _database}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if env.str("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+    REDIS_URL = env.str("REDIS_URL", default="")
+elif DEBUG or TESTING:
+    from agency import embedded
+
+    _sock = embedded.redis_socket()
+    CELERY_BROKER_URL = f"redis+socket://{_sock}"
+    REDIS_URL = f"unix://{_sock}"
+else:
+    raise ImproperlyConfigured("CELERY_BROKER_URL is not set. It is required when DEBUG is off.")
+
+# The cache holds throttles and locks; its keys carry the schema so agencies never share one.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}
+    )
+}
+CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".local" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded and generated files: django-tenants' storage puts each agency's under its own folder.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+MEDIA_URL = "/media/"
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = BASE_DIR / ".local" / "mail"
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+}

@@ -1,0 +1,82 @@
+"""Writes for a team: invitations, roles, removal. Called inside the agency's schema."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agency.emails import email_send
+from agency.team.models import Invitation, Role, User
+from agency.urlbuilders import agency_url
+
+
+def invitation_create(*, email, role, invited_by):
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "This person is already a member of your team."})
+    if role == Role.OWNER and invited_by.role != Role.OWNER:
+        raise ValidationError({"role": "Only an owner can invite another owner."})
+    Invitation.objects.pending().filter(email=email).update(revoked_at=timezone.now())
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        token_hash=token_hash,
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    agency = connection.tenant
+    link = agency_url(agency, "invitation_accept", token)
+    transaction.on_commit(
+        lambda: email_send(
+            template="invitation",
+            to=[email],
+            agency=agency,
+            context={"invitation": invitation, "link": link, "inviter": invited_by},
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token, full_name, password):
+    """Create the member from a valid invitation; the link then stops working."""
+    try:
+        invitation = Invitation.objects.select_for_update().get_by_token(token)
+    except Invitation.DoesNotExist:
+        raise ValidationError("This invitation link is not valid.") from None
+    if not invitation.is_usable:
+        raise ValidationError("This invitation link has expired or was already used.")
+    if User.objects.filter(email=invitation.email).exists():
+        raise ValidationError("An account with this email already exists. Please log in.")
+    user = User.objects.create_user(invitation.email, password, full_name=full_name, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def _owners_left_without(member):
+    return User.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=member.pk).count()
+
+
+@transaction.atomic
+def member_change_role(*, member, role, changed_by):
+    if Role.OWNER in (role, member.role) and changed_by.role != Role.OWNER:
+        raise ValidationError("Only an owner can grant or take away the owner role.")
+    if member.role == Role.OWNER and role != Role.OWNER and not _owners_left_without(member):
+        raise ValidationError("A team needs at least one owner.")
+    member.role = role
+    member.save(update_fields=["role"])
+
+
+@transaction.atomic
+def member_remove(*, member, removed_by):
+    if member.pk == removed_by.pk:
+        raise ValidationError("You cannot remove yourself.")
+    if member.role == Role.OWNER and removed_by.role != Role.OWNER:
+        raise ValidationError("Only an owner can remove an owner.")
+    if member.role == Role.OWNER and not _owners_left_without(member):
+        raise ValidationError("A team needs at least one owner.")
+    member.delete()

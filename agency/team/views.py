@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agency.team import services
+from agency.team.access import manager_required
+from agency.team.forms import AcceptInvitationForm, InvitationForm, RoleForm
+from agency.team.models import Invitation, User
+
+
+def _add_errors(form, exc):
+    for field, msgs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, msgs)
+
+
+@manager_required
+def team(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("team")
+    context = {
+        "members": User.objects.filter(is_active=True),
+        "invitations": Invitation.objects.pending(),
+        "form": form,
+        "role_form": RoleForm(),
+    }
+    return render(request, "team/team.html", context)
+
+
+@manager_required
+@require_POST
+def member_role(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_change_role(
+                member=member, role=form.cleaned_data["role"], changed_by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{member} is now {member.get_role_display()}.")
+    return redirect("team")
+
+
+@manager_required
+@require_POST
+def member_remove(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    try:
+        services.member_remove(member=member, removed_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{member} was removed from the team.")
+    return redirect("team")
+
+
+def invitation_accept(request, token):
+    try:
+        invitation = Invitation.objects.get_by_token(token)
+    except Invitation.DoesNotExist:
+        invitation = None
+    if invitation is None or not invitation.is_usable:
+        return render(request, "team/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to the team!")
+            return redirect("home")
+    return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,36 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from agency.forms import SignupForm
+from agency.services import agency_create
+from agency.urlbuilders import agency_url
+
+
+def landing(request):
+    return render(request, "public/landing.html")
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agency = agency_create(
+                slug=data["slug"],
+                name=data["name"],
+                owner_email=data["owner_email"],
+                owner_password=data["password1"],
+                owner_name=data["owner_name"],
+            )
+        except ValidationError as exc:  # lost a race for the same slug or domain
+            for field, messages in exc.message_dict.items():
+                form.add_error({"owner_password": "password1", "domain": "slug"}.get(field, field), messages)
+        else:
+            return redirect(agency_url(agency, "login") + "?welcome=1")
+    return render(request, "public/signup.html", {"form": form})
+
+
+@login_required
+def home(request):
+    return render(request, "agency/home.html")

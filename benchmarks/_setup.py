@@ -1,0 +1,27 @@
+"""Shared start-up for benchmark scripts: Django on the embedded (or given) services."""
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_setup():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def summary(label, seconds):
+    ordered = sorted(seconds)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return (
+        f"{label:<38} n={len(ordered):<3} median {statistics.median(ordered) * 1000:8.1f} ms"
+        f"   p95 {p95 * 1000:8.1f} ms   max {ordered[-1] * 1000:8.1f} ms"
+    )
