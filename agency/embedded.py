@@ -14,6 +14,7 @@ started it (the demo runner starts both first, so it owns them).
 
 import atexit
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -57,6 +58,7 @@ def postgres_settings():
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     with _file_lock("postgres"):
         pgdata.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(pgdata / ".handle_pids.json")
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
         if DATABASE_NAME not in server.psql("SELECT datname FROM pg_database;"):
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -67,6 +69,22 @@ def postgres_settings():
         "HOST": str(pgdata),
         "PORT": "",
     }
+
+
+def _forget_dead_handles(path):
+    """pgserver stops the server when its last user exits; a user that was killed never says so."""
+    if not path.exists():
+        return
+    alive = []
+    for pid in json.loads(path.read_text() or "[]"):
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            alive.append(pid)
+    path.write_text(json.dumps(alive))
 
 
 def _redis_paths():

@@ -1,8 +1,10 @@
 """Settings, from the environment (12-factor). See .env.example for every variable."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,7 +30,7 @@ def _secret(name, dev_default):
 
 SECRET_KEY = _secret("SECRET_KEY", "dev-only-secret-key-not-for-production")
 # Fernet keys, comma separated: the first encrypts, any of them decrypts (rotation).
-CREDENTIALS_KEYS = _secret("CREDENTIALS_KEYS", "ZGV2LW9ubHkta2V5LWZvci1wb3J0YWwtY3JlZGVudGlhbHM=").split(",")
+CREDENTIALS_KEYS = _secret("CREDENTIALS_KEYS", "ZGV2LW9ubHkta2V5LXBvcnRhbC1jcmVkZW50aWFscyE=").split(",")
 
 # Hosts: agencies live on subdomains of PORTAL_DOMAIN and on custom domains.
 PORTAL_DOMAIN = env.str("PORTAL_DOMAIN", default="localhost")
@@ -47,6 +49,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "django.contrib.postgres",
 ]
 TENANT_APPS = [
     "agency.team",
@@ -99,6 +102,7 @@ WSGI_APPLICATION = "agency.wsgi.application"
 
 if env.str("DATABASE_URL", default=""):
     _database = env.db("DATABASE_URL")
+    _database["HOST"] = unquote(_database["HOST"])  # a Unix socket folder is written %2F-encoded
 elif DEBUG or TESTING:
     from agency import embedded
 
@@ -119,7 +123,7 @@ elif DEBUG or TESTING:
 
     _sock = embedded.redis_socket()
     CELERY_BROKER_URL = f"redis+socket://{_sock}"
-    REDIS_URL = f"unix://{_sock}"
+    REDIS_URL = f"unix://{_sock}?db=1"  # the cache apart from the broker
 else:
     raise ImproperlyConfigured("CELERY_BROKER_URL is not set. It is required when DEBUG is off.")
 
@@ -142,7 +146,34 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".local" / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+
+# PulseBack: the deployment's addresses (each location may override them).
+PULSEBACK_API_URL = env.str("PULSEBACK_API_URL", default="https://getpulseback-production.up.railway.app/api")
+PULSEBACK_AUTH_URL = env.str("PULSEBACK_AUTH_URL", default="https://mkpxnprhwzrnxbfbdbts.supabase.co")
+PULSEBACK_ANON_KEY = env.str("PULSEBACK_ANON_KEY", default="")
+# Development only: allows plain-http loopback addresses (the PulseBack sandbox).
+PULSEBACK_SANDBOX_ENABLED = env.bool("PULSEBACK_SANDBOX_ENABLED", default=False)
+# Sign-ins and refreshes share one per-IP budget at Supabase: spend at most this many a minute.
+PULSEBACK_AUTH_PER_MINUTE = env.int("PULSEBACK_AUTH_PER_MINUTE", default=20)
+# Retries of transient PulseBack failures: exponential backoff from this base, with jitter.
+PULSEBACK_BACKOFF_SECONDS = env.float("PULSEBACK_BACKOFF_SECONDS", default=0.5)
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+SYNC_INCREMENTAL_DAYS = env.int("SYNC_INCREMENTAL_DAYS", default=3)
+SYNC_RECONCILE_HOUR = env.int("SYNC_RECONCILE_HOUR", default=3)
+SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
+
+CELERY_BEAT_SCHEDULE = {
+    "sync-incremental": {
+        "task": "clients.tasks.sync_due_locations",
+        "schedule": SYNC_INTERVAL_MINUTES * 60,
+        "kwargs": {"kind": "incremental"},
+    },
+    "sync-reconcile": {
+        "task": "clients.tasks.sync_due_locations",
+        "schedule": crontab(minute=0, hour=SYNC_RECONCILE_HOUR),
+        "kwargs": {"kind": "reconcile"},
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

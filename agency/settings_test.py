@@ -11,3 +11,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
 PORTAL_SCHEME = "http"
 PORTAL_PORT = ""
+PULSEBACK_SANDBOX_ENABLED = True
+PULSEBACK_BACKOFF_SECONDS = 0.001

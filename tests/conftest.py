@@ -67,3 +67,11 @@ def host_client(agency_or_host, user=None):
 @pytest.fixture
 def public_client(db):
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (throttles, auth budget) lives in Redis: start every test with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()

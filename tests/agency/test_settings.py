@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "SECRET_KEY": "s" * 50,
-    "CREDENTIALS_KEYS": "ZGV2LW9ubHkta2V5LWZvci1wb3J0YWwtY3JlZGVudGlhbHM=",
+    "CREDENTIALS_KEYS": "ZGV2LW9ubHkta2V5LXBvcnRhbC1jcmVkZW50aWFscyE=",
     "DATABASE_URL": "postgres://portal@db.internal/portal",
     "CELERY_BROKER_URL": "redis://broker.internal:6379/0",
 }

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django_tenants.utils import tenant_context
+
+from agency.models import Agency
+from clients.crypto import rotate
+
+SECRET_COLUMNS = ("pulseback_password", "access_token", "refresh_token")
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt every stored PulseBack credential with the first key of CREDENTIALS_KEYS."
+
+    def handle(self, *args, **opts):
+        total = 0
+        for agency in Agency.objects.exclude(schema_name="public"):
+            with tenant_context(agency), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id, {', '.join(SECRET_COLUMNS)} FROM clients_location FOR UPDATE")
+                for row_id, *secrets in cursor.fetchall():
+                    rotated = [rotate(value) if value else None for value in secrets]
+                    assignments = ", ".join(f"{column} = %s" for column in SECRET_COLUMNS)
+                    cursor.execute(
+                        f"UPDATE clients_location SET {assignments} WHERE id = %s", [*rotated, row_id]
+                    )
+                    total += 1
+        self.stdout.write(f"re-encrypted the credentials of {total} location(s)")

@@ -1,0 +1,65 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import tenant_context
+
+from agency.models import Agency
+from clients.models import Location, SyncKind
+from clients.pulseback import PulseBackError
+from clients.sync import SyncLocked, SyncPaused, location_sync
+
+
+class Command(BaseCommand):
+    help = "Sync an agency's feedback from PulseBack in the foreground (the same code as the Celery task)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--agency", required=True, help="The agency's slug")
+        parser.add_argument("--client", type=int, help="Only this client's locations")
+        parser.add_argument("--full", action="store_true", help="A full reconcile instead of recent days")
+
+    def handle(self, *args, **opts):
+        try:
+            agency = Agency.objects.exclude(schema_name="public").get(slug=opts["agency"])
+        except Agency.DoesNotExist:
+            raise CommandError(f"no agency with slug {opts['agency']!r}") from None
+        failures = 0
+        with tenant_context(agency):
+            locations = Location.objects.select_related("client")
+            if opts["client"]:
+                locations = locations.filter(client_id=opts["client"])
+                if not locations.exists():
+                    raise CommandError(f"agency {agency.slug} has no client {opts['client']}")
+            for location in locations:
+                failures += not self._sync(location, full=opts["full"])
+        if failures:
+            raise CommandError(f"{failures} location(s) did not sync")
+
+    def _sync(self, location, *, full):
+        if full:
+            kind = SyncKind.RECONCILE
+        else:
+            kind = SyncKind.INCREMENTAL if location.backfilled_at else SyncKind.BACKFILL
+        self.stdout.write(f"{location} ({kind})")
+        try:
+            run = location_sync(location_id=location.pk, kind=kind, on_progress=self._progress)
+        except (SyncLocked, SyncPaused, PulseBackError) as exc:
+            self.stderr.write(f"\n  not synced: {exc}")
+            return False
+        if sys.stdout.isatty():
+            self.stdout.write("")
+        if run.error:
+            self.stderr.write(f"  failed: {run.error}")
+            return False
+        self.stdout.write(
+            f"  {run.fetched} fetched in {run.pages} pages: {run.created} new, {run.updated} updated, "
+            f"{run.unchanged} unchanged, {run.removed} removed, {run.skipped} skipped, {run.retries} retries"
+        )
+        return True
+
+    def _progress(self, run):
+        if not sys.stdout.isatty():
+            return
+        share = run.progress or 0
+        bar = "#" * int(share * 30)
+        sys.stdout.write(f"\r  [{bar:<30}] {run.fetched}/{run.expected or '?'}")
+        sys.stdout.flush()

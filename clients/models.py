@@ -1,0 +1,191 @@
+"""Client businesses, their PulseBack locations, synced feedback and sync runs (agency schema)."""
+
+import zoneinfo
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from clients.crypto import EncryptedTextField
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (for example Europe/Paris).")
+
+
+class Client(models.Model):
+    """A client business of the agency: one or more locations."""
+
+    name = models.CharField(max_length=150)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    report_recipients = ArrayField(models.EmailField(), default=list, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConnectionState(models.TextChoices):
+    PENDING = "pending", "Waiting for first sync"
+    CONNECTED = "connected", "Connected"
+    INVALID_CREDENTIALS = "invalid_credentials", "Invalid credentials"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    UNREACHABLE = "unreachable", "Unreachable"
+    PAUSED = "paused", "Paused"
+
+
+class Location(models.Model):
+    """One PulseBack business account, with its own login."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=150)
+    pulseback_email = models.EmailField()
+    pulseback_password = EncryptedTextField(null=True)
+    # Blank: the deployment's addresses (settings). Set: this location's own.
+    api_url = models.URLField(blank=True)
+    auth_url = models.URLField(blank=True)
+    anon_key = models.CharField(max_length=500, blank=True)
+
+    state = models.CharField(max_length=24, choices=ConnectionState.choices, default=ConnectionState.PENDING)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    backfilled_at = models.DateTimeField(null=True, blank=True)
+
+    # The kept PulseBack session (encrypted), so syncs do not sign in every time.
+    access_token = EncryptedTextField(null=True)
+    refresh_token = EncryptedTextField(null=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # One sync at a time per location, across workers; expires if its holder dies.
+    sync_lock_owner = models.CharField(max_length=200, blank=True)
+    sync_lock_expires_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+
+    def __str__(self):
+        return f"{self.client.name} — {self.name}"
+
+    @property
+    def is_paused(self):
+        return self.state == ConnectionState.PAUSED
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    REVIEWED = "reviewed", "Reviewed"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
+class Feedback(models.Model):
+    """One PulseBack feedback item, as last seen. Upserted on (location, pulseback_id)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="feedback")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="feedback")
+    pulseback_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    customer_name = models.TextField(null=True, blank=True)
+    customer_email = models.TextField(null=True, blank=True)
+    rating = models.SmallIntegerField()
+    comment = models.TextField(null=True, blank=True)
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, null=True, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    themes = ArrayField(models.TextField(), default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    source = models.TextField(blank=True)
+    raw = models.JSONField()
+    content_hash = models.CharField(max_length=32)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "pulseback_id"], name="feedback_unique_per_location")
+        ]
+        indexes = [
+            models.Index(fields=["location", "created_at"], name="feedback_location_created"),
+            models.Index(fields=["client", "created_at"], name="feedback_client_created"),
+            models.Index(fields=["client", "status"], name="feedback_client_status"),
+            models.Index(fields=["client", "sentiment"], name="feedback_client_sentiment"),
+            models.Index(fields=["client", "rating"], name="feedback_client_rating"),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}★ {self.pulseback_id}"
+
+
+class FeedbackStatusChange(models.Model):
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(max_length=16)
+    new_status = models.CharField(max_length=16)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seen_at", "id"]
+
+
+class SyncKind(models.TextChoices):
+    BACKFILL = "backfill", "Backfill"
+    INCREMENTAL = "incremental", "Incremental"
+    RECONCILE = "reconcile", "Full reconcile"
+
+
+class SyncState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SyncRun(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=16, choices=SyncKind.choices)
+    state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.QUEUED)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expected = models.IntegerField(null=True, blank=True, help_text="PulseBack's total when the run began")
+    pages = models.IntegerField(default=0)
+    fetched = models.IntegerField(default=0)
+    created = models.IntegerField(default=0)
+    updated = models.IntegerField(default=0)
+    unchanged = models.IntegerField(default=0)
+    removed = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    retries = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        indexes = [models.Index(fields=["location", "state"], name="syncrun_location_state")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.location_id} ({self.state})"
+
+    @property
+    def progress(self):
+        """0..1, for a progress bar; None while the size is unknown."""
+        if self.state == SyncState.SUCCEEDED:
+            return 1.0
+        if not self.expected:
+            return None
+        return min(1.0, self.fetched / self.expected)

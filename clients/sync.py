@@ -1,0 +1,264 @@
+"""The sync engine: brings one location's feedback in line with PulseBack.
+
+Kinds: a *backfill* (all pages) when a location is connected; an *incremental*
+pull of the last few days on a schedule; a nightly *reconcile* (all pages) that
+catches status changes on old items and marks items PulseBack no longer returns
+as removed. Every step is an idempotent upsert, so a run that dies half-way is
+completed by the next one.
+
+Offset paging over a live data set drifts: new items shift later pages (an
+item is seen twice: harmless) and removed items can make one be skipped. After
+paging, the run compares what it saw with PulseBack's total and pages again
+(from the newest, then fully if needed) until they agree.
+"""
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.feedback_items import MalformedItem, feedback_upsert, item_clean
+from clients.models import ConnectionState, Feedback, Location, SyncKind, SyncRun, SyncState
+from clients.pulseback import InvalidCredentials, PulseBackError, RateLimited, Unauthorized
+from clients.sessions import LocationTokens, pulseback_client_for
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+PAGES_PER_BATCH = 10
+MAX_EXTRA_PASSES = 2
+
+
+class SyncLocked(Exception):
+    """Another worker is syncing this location right now."""
+
+
+class SyncPaused(Exception):
+    """The location is paused: nothing is synced until it is resumed."""
+
+
+def _lock_owner():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner):
+    """A lock held by a process of this machine that no longer exists can be taken at once."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def sync_lock_acquire(*, location_id):
+    """Take the location's sync lock (it expires unless renewed). Raise SyncLocked if held."""
+    owner = _lock_owner()
+    now = timezone.now()
+    expires = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location_id)
+        held = (
+            location.sync_lock_owner and location.sync_lock_expires_at and location.sync_lock_expires_at > now
+        )
+        if held and not _owner_is_dead(location.sync_lock_owner):
+            raise SyncLocked(f"location {location_id} is being synced by another worker")
+        location.sync_lock_owner, location.sync_lock_expires_at = owner, expires
+        location.save(update_fields=["sync_lock_owner", "sync_lock_expires_at"])
+    return owner
+
+
+def sync_lock_renew(*, location_id, owner):
+    expires = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    renewed = Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
+        sync_lock_expires_at=expires
+    )
+    if not renewed:
+        raise SyncLocked(f"lost the sync lock of location {location_id}")
+
+
+def sync_lock_release(*, location_id, owner):
+    Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
+        sync_lock_owner="", sync_lock_expires_at=None
+    )
+
+
+class _Run:
+    """One pass-by-pass execution of a SyncRun, with its counters."""
+
+    def __init__(self, run, location, client, on_progress):
+        self.run = run
+        self.location = location
+        self.client = client
+        self.tokens = LocationTokens(location, client)
+        self.on_progress = on_progress
+        self.started = run.started_at
+        self.total = None
+        self.owner = None
+        self.pass_skipped = 0  # malformed items met in the latest full pass
+
+    def page(self, offset, days):
+        page = self.client.list_feedback(self.tokens, limit=PAGE_SIZE, offset=offset, days=days)
+        self.total = page.total
+        if self.run.expected is None:
+            self.run.expected = page.total
+        self.run.pages += 1
+        self.run.fetched += len(page.items)
+        return page
+
+    def write(self, items):
+        rows = []
+        for item in items:
+            try:
+                rows.append(item_clean(item))
+            except MalformedItem as exc:
+                self.pass_skipped += 1
+                self.run.skipped = max(self.run.skipped, self.pass_skipped)
+                item_id = item.get("id") if isinstance(item, dict) else None
+                logger.warning("skipped a malformed PulseBack item (id %r): %s", item_id, exc)
+        with transaction.atomic():
+            result = feedback_upsert(
+                location=self.location, rows=rows, now=timezone.now(), run_started=self.started
+            )
+            self.run.created += result.created
+            self.run.updated += result.updated
+            self.run.unchanged += result.unchanged
+            self.run.retries = self.client.stats.retries
+            self.run.save()
+        sync_lock_renew(location_id=self.location.pk, owner=self.owner)
+        if self.on_progress:
+            self.on_progress(self.run)
+        return result
+
+    def full_pass(self, days):
+        """Page from the newest to the end, writing a batch every few pages."""
+        offset, batch, self.pass_skipped = 0, [], 0
+        while True:
+            page = self.page(offset, days)
+            batch.extend(page.items)
+            offset += PAGE_SIZE
+            last = len(page.items) < PAGE_SIZE or offset >= page.total
+            if len(batch) >= PAGE_SIZE * PAGES_PER_BATCH or last:
+                self.write(batch)
+                batch = []
+            if last:
+                return
+
+    def head_pass(self, days):
+        """Page from the newest until a page holds nothing new to this run (new items arrived)."""
+        offset, skipped_in_full_pass = 0, self.pass_skipped
+        while True:
+            page = self.page(offset, days)
+            result = self.write(page.items)
+            self.pass_skipped = skipped_in_full_pass  # malformed items here were met already
+            offset += PAGE_SIZE
+            if result.seen_earlier_in_run >= len(page.items) or len(page.items) < PAGE_SIZE:
+                return
+
+    def seen_in_run(self, days):
+        """Distinct items this run has seen, malformed ones included (PulseBack counts them too)."""
+        seen = Feedback.objects.filter(location=self.location, last_seen_at__gte=self.started)
+        if days:
+            seen = seen.filter(created_at__gte=timezone.now() - timedelta(days=days))
+        return seen.count() + self.pass_skipped
+
+    def execute(self, kind):
+        days = settings.SYNC_INCREMENTAL_DAYS if kind == SyncKind.INCREMENTAL else None
+        self.full_pass(days)
+        passes = 0
+        while self.seen_in_run(days) < self.total and passes < MAX_EXTRA_PASSES:
+            passes += 1
+            self.head_pass(days) if passes == 1 else self.full_pass(days)
+        complete = self.seen_in_run(days) >= self.total
+        if kind != SyncKind.INCREMENTAL and complete:
+            self.run.removed = (
+                Feedback.objects.filter(location=self.location, removed_at__isnull=True)
+                .filter(Q(last_seen_at__lt=self.started))
+                .update(removed_at=timezone.now())
+            )
+        elif not complete:
+            logger.warning(
+                "sync of location %s saw %s items but PulseBack counts %s; removals not marked",
+                self.location.pk,
+                self.seen_in_run(days),
+                self.total,
+            )
+
+
+def _fail(run, location, state, message):
+    now = timezone.now()
+    run.state, run.finished_at, run.error = SyncState.FAILED, now, message
+    run.save()
+    Location.objects.filter(pk=location.pk).update(state=state, last_error=message, last_error_at=now)
+
+
+def location_sync(*, location_id, kind, run_id=None, on_progress=None):
+    """Run one sync of a location in the current agency schema; return its SyncRun.
+
+    Raises SyncLocked if another worker holds the location, SyncPaused if paused,
+    and re-raises RateLimited and transient PulseBack errors (after recording
+    them) so that a task can retry later. Invalid credentials are recorded and
+    not raised: retrying cannot help until someone enters a new password.
+    """
+    location = Location.objects.select_related("client").get(pk=location_id)
+    if location.is_paused:
+        raise SyncPaused(f"location {location_id} is paused")
+    run = SyncRun.objects.get(pk=run_id) if run_id else SyncRun.objects.create(location=location, kind=kind)
+    owner = sync_lock_acquire(location_id=location_id)
+    SyncRun.objects.filter(location=location, state=SyncState.RUNNING).exclude(pk=run.pk).update(
+        state=SyncState.FAILED, finished_at=timezone.now(), error="the worker running this sync stopped"
+    )
+    run.kind, run.state, run.started_at = kind, SyncState.RUNNING, timezone.now()
+    run.save()
+    client = pulseback_client_for(location)
+    execution = _Run(run, location, client, on_progress)
+    execution.owner = owner
+    try:
+        execution.execute(kind)
+    except InvalidCredentials as exc:
+        _fail(run, location, ConnectionState.INVALID_CREDENTIALS, f"PulseBack refused the login: {exc}")
+    except Unauthorized as exc:
+        Location.objects.filter(pk=location.pk).update(access_token=None, refresh_token=None)
+        _fail(run, location, ConnectionState.INVALID_CREDENTIALS, str(exc))
+    except RateLimited as exc:
+        _fail(run, location, ConnectionState.RATE_LIMITED, str(exc))
+        raise
+    except PulseBackError as exc:
+        _fail(run, location, ConnectionState.UNREACHABLE, str(exc))
+        raise
+    else:
+        now = timezone.now()
+        run.state, run.finished_at, run.retries = SyncState.SUCCEEDED, now, client.stats.retries
+        run.save()
+        updates = {"state": ConnectionState.CONNECTED, "last_synced_at": now, "last_error": ""}
+        if location.connected_at is None:
+            updates["connected_at"] = now
+        if kind != SyncKind.INCREMENTAL:
+            updates["backfilled_at"] = now
+        Location.objects.filter(pk=location.pk).update(**updates)
+        logger.info(
+            "synced location %s in %s (%s): %s fetched, %s new, %s updated, %s removed, %s skipped",
+            location.pk,
+            connection.schema_name,
+            kind,
+            run.fetched,
+            run.created,
+            run.updated,
+            run.removed,
+            run.skipped,
+        )
+    finally:
+        client.close()
+        sync_lock_release(location_id=location_id, owner=owner)
+    return run
