@@ -1,13 +1,14 @@
 """Validating PulseBack feedback items and writing them in bulk.
 
 Items arrive as raw dicts. Each is checked against the contract; a malformed
-one is skipped with a reason (and never crashes a sync). Valid items are
-upserted a batch at a time in one SQL statement that also records status
-changes and counts what was created, updated and unchanged.
+one is skipped with a reason (and never crashes a sync). Valid items are sent
+to PostgreSQL a batch at a time as one JSON array, and one SQL statement
+takes the fields out, upserts, records status changes and counts what was
+created, updated and unchanged.
 """
 
-import hashlib
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,15 +24,11 @@ class MalformedItem(ValueError):
     pass
 
 
-def _text_or_none(item, key):
-    value = item.get(key)
-    if value is not None and not isinstance(value, str):
-        raise MalformedItem(f"{key} is not text")
-    return value
+TEXT_FIELDS = ("customer_name", "customer_email", "comment", "source")
 
 
-def item_clean(item):
-    """The row to store for a raw item, or MalformedItem saying why not."""
+def item_check(item):
+    """Raise MalformedItem (saying why) unless ``item`` follows the contract; the item is stored as is."""
     if not isinstance(item, dict):
         raise MalformedItem("item is not an object")
     pulseback_id = item.get("id")
@@ -50,31 +47,18 @@ def item_clean(item):
     if sentiment is not None and sentiment not in SENTIMENTS:
         raise MalformedItem("unknown sentiment")
     score = item.get("sentiment_score")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+    if score is not None and (
+        isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score)
+    ):
         raise MalformedItem("sentiment_score is not a number")
-    status = item.get("status")
-    if status not in STATUSES:
+    if item.get("status") not in STATUSES:
         raise MalformedItem("unknown status")
-    themes = item.get("themes") or []
-    if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+    themes = item.get("themes")
+    if themes is not None and (not isinstance(themes, list) or not all(isinstance(t, str) for t in themes)):
         raise MalformedItem("themes is not a list of text")
-    source = _text_or_none(item, "source") or ""
-    canonical = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return {
-        "pulseback_id": pulseback_id,
-        "created_at": created_at.isoformat(),
-        "customer_name": _text_or_none(item, "customer_name"),
-        "customer_email": _text_or_none(item, "customer_email"),
-        "rating": rating,
-        "comment": _text_or_none(item, "comment"),
-        "sentiment": sentiment,
-        "sentiment_score": score,
-        "themes": themes,
-        "status": status,
-        "source": source,
-        "raw": item,
-        "content_hash": hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest(),
-    }
+    for field in TEXT_FIELDS:
+        if item.get(field) is not None and not isinstance(item[field], str):
+            raise MalformedItem(f"{field} is not text")
 
 
 @dataclass
@@ -88,17 +72,22 @@ class UpsertResult:
 
 # One statement: read the previous versions, upsert, record status changes, count.
 # All parts see the same snapshot, so ``previous`` holds the values before the upsert.
+# ``content_hash`` is the MD5 of the item's jsonb text (jsonb orders keys: canonical).
 UPSERT_SQL = """
 WITH incoming AS (
-    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
-        pulseback_id text, created_at timestamptz, customer_name text, customer_email text,
-        rating smallint, comment text, sentiment text, sentiment_score double precision,
-        themes jsonb, status text, source text, raw jsonb, content_hash text)
+    SELECT r AS raw, r->>'id' AS pulseback_id, (r->>'created_at')::timestamptz AS created_at,
+        r->>'customer_name' AS customer_name, r->>'customer_email' AS customer_email,
+        (r->>'rating')::smallint AS rating, r->>'comment' AS comment, r->>'sentiment' AS sentiment,
+        (r->>'sentiment_score')::double precision AS sentiment_score,
+        CASE WHEN jsonb_typeof(r->'themes') = 'array'
+             THEN ARRAY(SELECT jsonb_array_elements_text(r->'themes')) ELSE '{}' END AS themes,
+        r->>'status' AS status, coalesce(r->>'source', '') AS source
+    FROM jsonb_array_elements(%(items)s::jsonb) AS r
 ),
 previous AS (
     SELECT f.pulseback_id, f.status, f.content_hash, f.removed_at, f.last_seen_at
-    FROM clients_feedback f
-    WHERE f.location_id = %(location)s AND f.pulseback_id IN (SELECT pulseback_id FROM incoming)
+    FROM incoming i
+    JOIN clients_feedback f ON f.location_id = %(location)s AND f.pulseback_id = i.pulseback_id
 ),
 written AS (
     INSERT INTO clients_feedback AS f (
@@ -107,7 +96,7 @@ written AS (
         first_seen_at, last_seen_at, removed_at)
     SELECT %(location)s, %(client)s, i.pulseback_id, i.created_at, i.customer_name, i.customer_email,
         i.rating, i.comment, i.sentiment, i.sentiment_score,
-        ARRAY(SELECT jsonb_array_elements_text(i.themes)), i.status, i.source, i.raw, i.content_hash,
+        i.themes, i.status, i.source, i.raw, md5(i.raw::text),
         %(now)s, %(now)s, NULL
     FROM incoming i
     ON CONFLICT (location_id, pulseback_id) DO UPDATE SET
@@ -137,13 +126,13 @@ FROM written w LEFT JOIN previous p USING (pulseback_id)
 """
 
 
-def feedback_upsert(*, location, rows, now, run_started):
-    """Upsert cleaned rows of one location. Duplicates in ``rows`` are merged (last wins)."""
-    unique = list({row["pulseback_id"]: row for row in rows}.values())
+def feedback_upsert(*, location, items, now, run_started):
+    """Upsert checked items of one location. Duplicates in ``items`` are merged (last wins)."""
+    unique = list({item["id"]: item for item in items}.values())
     if not unique:
         return UpsertResult()
     params = {
-        "rows": json.dumps(unique, ensure_ascii=False),
+        "items": json.dumps(unique, ensure_ascii=False),
         "location": location.pk,
         "client": location.client_id,
         "now": now,

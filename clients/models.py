@@ -97,8 +97,10 @@ class Sentiment(models.TextChoices):
 class Feedback(models.Model):
     """One PulseBack feedback item, as last seen. Upserted on (location, pulseback_id)."""
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="feedback")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="feedback")
+    # Not indexed alone: the composite indexes below start with these columns,
+    # and a lone index on location tempts the planner away from the unique one.
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="feedback", db_index=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="feedback", db_index=False)
     pulseback_id = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     customer_name = models.TextField(null=True, blank=True)
@@ -141,6 +143,9 @@ class FeedbackStatusChange(models.Model):
 
     class Meta:
         ordering = ["seen_at", "id"]
+
+    def __str__(self):
+        return f"{self.old_status} → {self.new_status}"
 
 
 class SyncKind(models.TextChoices):

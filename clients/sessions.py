@@ -34,7 +34,7 @@ def pulseback_client_for(location, **options):
     return PulseBackClient(location_endpoints(location), **options)
 
 
-def _usable(token, expires_at):
+def token_usable(token, expires_at):
     return (
         bool(token)
         and expires_at is not None
@@ -53,8 +53,12 @@ class LocationTokens:
         self.sign_ins = 0
         self.refreshes = 0
 
+    @property
+    def expires_at(self):
+        return self._expires_at
+
     def get(self):
-        if _usable(self._token, self._expires_at):
+        if token_usable(self._token, self._expires_at):
             return self._token
         return self._renew(stale=self._token)
 
@@ -65,7 +69,7 @@ class LocationTokens:
         with transaction.atomic():
             location = Location.objects.select_for_update().get(pk=self.location_id)
             stored = location.access_token.reveal() if location.access_token else None
-            if stored and stored != stale and _usable(stored, location.token_expires_at):
+            if stored and stored != stale and token_usable(stored, location.token_expires_at):
                 session = None  # another worker renewed it meanwhile
             elif location.refresh_token:
                 auth_budget_take()

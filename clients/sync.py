@@ -14,7 +14,9 @@ paging, the run compares what it saw with PulseBack's total and pages again
 
 import logging
 import os
+import queue
 import socket
+import threading
 import uuid
 from datetime import timedelta
 
@@ -23,10 +25,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clients.feedback_items import MalformedItem, feedback_upsert, item_clean
+from clients.feedback_items import MalformedItem, feedback_upsert, item_check
 from clients.models import ConnectionState, Feedback, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import InvalidCredentials, PulseBackError, RateLimited, Unauthorized
-from clients.sessions import LocationTokens, pulseback_client_for
+from clients.sessions import LocationTokens, pulseback_client_for, token_usable
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,63 @@ def sync_lock_release(*, location_id, owner):
     )
 
 
+def _put(pages, item, stop):
+    """Queue ``item`` unless the pass was stopped (the writer is gone)."""
+    while not stop.is_set():
+        try:
+            pages.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+class _TokenRequest:
+    """A token asked of the writing thread, which owns the database connection."""
+
+    def __init__(self, stale):
+        self.stale = stale
+        self.done = threading.Event()
+        self.token = self.expires_at = self.error = None
+
+    def answer(self, tokens):
+        try:
+            self.token = tokens.get() if self.stale is None else tokens.renew(self.stale)
+            self.expires_at = tokens.expires_at
+        except BaseException as exc:
+            self.error = exc
+        self.done.set()
+
+
+class _TokensFromWriter:
+    """The fetcher thread's token provider: session renewals (database work, under
+    a row lock) happen in the writing thread, inside the agency's schema."""
+
+    def __init__(self, pages, stop):
+        self.pages, self.stop = pages, stop
+        self.token = self.expires_at = None
+
+    def _ask(self, stale):
+        request = _TokenRequest(stale)
+        if not _put(self.pages, request, self.stop):
+            raise SyncLocked("the sync stopped")
+        while not request.done.wait(0.2):
+            if self.stop.is_set():
+                raise SyncLocked("the sync stopped")
+        if request.error is not None:
+            raise request.error
+        self.token, self.expires_at = request.token, request.expires_at
+        return request.token
+
+    def get(self):
+        if token_usable(self.token, self.expires_at):
+            return self.token
+        return self._ask(None)
+
+    def renew(self, stale_token):
+        return self._ask(stale_token)
+
+
 class _Run:
     """One pass-by-pass execution of a SyncRun, with its counters."""
 
@@ -108,8 +167,8 @@ class _Run:
         self.owner = None
         self.pass_skipped = 0  # malformed items met in the latest full pass
 
-    def page(self, offset, days):
-        page = self.client.list_feedback(self.tokens, limit=PAGE_SIZE, offset=offset, days=days)
+    def page(self, offset, days, tokens=None):
+        page = self.client.list_feedback(tokens or self.tokens, limit=PAGE_SIZE, offset=offset, days=days)
         self.total = page.total
         if self.run.expected is None:
             self.run.expected = page.total
@@ -118,10 +177,11 @@ class _Run:
         return page
 
     def write(self, items):
-        rows = []
+        valid = []
         for item in items:
             try:
-                rows.append(item_clean(item))
+                item_check(item)
+                valid.append(item)
             except MalformedItem as exc:
                 self.pass_skipped += 1
                 self.run.skipped = max(self.run.skipped, self.pass_skipped)
@@ -129,7 +189,7 @@ class _Run:
                 logger.warning("skipped a malformed PulseBack item (id %r): %s", item_id, exc)
         with transaction.atomic():
             result = feedback_upsert(
-                location=self.location, rows=rows, now=timezone.now(), run_started=self.started
+                location=self.location, items=valid, now=timezone.now(), run_started=self.started
             )
             self.run.created += result.created
             self.run.updated += result.updated
@@ -142,18 +202,49 @@ class _Run:
         return result
 
     def full_pass(self, days):
-        """Page from the newest to the end, writing a batch every few pages."""
-        offset, batch, self.pass_skipped = 0, [], 0
-        while True:
-            page = self.page(offset, days)
-            batch.extend(page.items)
-            offset += PAGE_SIZE
-            last = len(page.items) < PAGE_SIZE or offset >= page.total
-            if len(batch) >= PAGE_SIZE * PAGES_PER_BATCH or last:
-                self.write(batch)
-                batch = []
-            if last:
-                return
+        """Page from the newest to the end, writing a batch every few pages.
+
+        A fetcher thread reads the next pages while this thread writes, through
+        a queue of at most two batches: memory stays bounded whatever the volume.
+        """
+        self.pass_skipped = 0
+        pages = queue.Queue(maxsize=PAGES_PER_BATCH * 2)
+        stop = threading.Event()
+        fetcher = threading.Thread(target=self._fetch_all, args=(days, pages, stop), daemon=True)
+        fetcher.start()
+        batch = []
+        try:
+            while True:
+                page = pages.get()
+                if isinstance(page, _TokenRequest):
+                    page.answer(self.tokens)
+                    continue
+                if isinstance(page, BaseException):
+                    raise page
+                if page is None:
+                    break
+                batch.extend(page.items)
+                if len(batch) >= PAGE_SIZE * PAGES_PER_BATCH:
+                    self.write(batch)
+                    batch = []
+            self.write(batch)
+        finally:
+            stop.set()
+            fetcher.join()
+
+    def _fetch_all(self, days, pages, stop):
+        tokens = _TokensFromWriter(pages, stop)
+        try:
+            offset = 0
+            while not stop.is_set():
+                page = self.page(offset, days, tokens)
+                _put(pages, page, stop)
+                offset += PAGE_SIZE
+                if len(page.items) < PAGE_SIZE or offset >= page.total:
+                    break
+            _put(pages, None, stop)
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            _put(pages, exc, stop)
 
     def head_pass(self, days):
         """Page from the newest until a page holds nothing new to this run (new items arrived)."""

@@ -6,6 +6,9 @@ from agency.models import Agency
 from clients.crypto import rotate
 
 SECRET_COLUMNS = ("pulseback_password", "access_token", "refresh_token")
+# Raw SQL: the ciphertext itself is rotated, never decrypted into model objects.
+SELECT_SQL = f"SELECT id, {', '.join(SECRET_COLUMNS)} FROM clients_location FOR UPDATE"  # noqa: S608
+UPDATE_SQL = f"UPDATE clients_location SET {', '.join(c + ' = %s' for c in SECRET_COLUMNS)} WHERE id = %s"  # noqa: S608
 
 
 class Command(BaseCommand):
@@ -15,12 +18,9 @@ class Command(BaseCommand):
         total = 0
         for agency in Agency.objects.exclude(schema_name="public"):
             with tenant_context(agency), transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT id, {', '.join(SECRET_COLUMNS)} FROM clients_location FOR UPDATE")
+                cursor.execute(SELECT_SQL)
                 for row_id, *secrets in cursor.fetchall():
                     rotated = [rotate(value) if value else None for value in secrets]
-                    assignments = ", ".join(f"{column} = %s" for column in SECRET_COLUMNS)
-                    cursor.execute(
-                        f"UPDATE clients_location SET {assignments} WHERE id = %s", [*rotated, row_id]
-                    )
+                    cursor.execute(UPDATE_SQL, [*rotated, row_id])
                     total += 1
         self.stdout.write(f"re-encrypted the credentials of {total} location(s)")

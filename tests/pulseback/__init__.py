@@ -1,0 +1,1 @@
+"""Tests of the PulseBack client and sandbox (no database, no Django needed)."""
