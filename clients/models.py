@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -30,6 +31,16 @@ class Client(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ViewerAccess(models.Model):
+    """Which client a client-viewer user may see (read-only)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewer_access")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="viewers")
+
+    def __str__(self):
+        return f"{self.user} sees {self.client}"
 
 
 class ConnectionState(models.TextChoices):

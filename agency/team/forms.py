@@ -7,9 +7,12 @@ from agency.emails import email_send
 from agency.team.models import Role, User
 
 
+TEAM_ROLES = [(role.value, role.label) for role in (Role.OWNER, Role.ADMIN, Role.STAFF)]
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    role = forms.ChoiceField(choices=TEAM_ROLES, initial=Role.STAFF)
 
 
 class AcceptInvitationForm(forms.Form):
@@ -35,7 +38,7 @@ class AcceptInvitationForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=TEAM_ROLES)
 
 
 class AgencyPasswordResetForm(PasswordResetForm):

@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     ADMIN = "admin", "Admin"
     STAFF = "staff", "Staff"
+    # A client business's owner: read-only, and only that client (see clients.ViewerAccess).
+    CLIENT_VIEWER = "client_viewer", "Client viewer"
 
 
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
