@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py demo
+	DEBUG=1 PULSEBACK_SANDBOX_ENABLED=1 $(BIN)/python manage.py demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -13,3 +13,9 @@ PORTAL_SCHEME = "http"
 PORTAL_PORT = ""
 PULSEBACK_SANDBOX_ENABLED = True
 PULSEBACK_BACKOFF_SECONDS = 0.001
+# A test database of this run's own: runs started side by side never drop each other's.
+DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}  # noqa: F405
+# ... and a Celery queue of its own, for the same reason.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the receiver tests listen on loopback

@@ -26,10 +26,17 @@ def auth_budget_take(*, now=None):
     limit = settings.PULSEBACK_AUTH_PER_MINUTE
     retry_after = (window + 1) * WINDOW_SECONDS - now
     with schema_context(get_public_schema_name()):  # one budget for all agencies
-        keys = (f"pulseback-auth:{window}:{agency}", f"pulseback-auth:{window}")
-        for key in keys:
-            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-        if cache.incr(keys[0]) > max(1, limit // 2):
+        if _count(f"pulseback-auth:{window}:{agency}") > max(1, limit // 2):
             raise RateLimited("this agency's share of PulseBack sign-ins is used up", retry_after=retry_after)
-        if cache.incr(keys[1]) > limit:
+        if _count(f"pulseback-auth:{window}") > limit:
             raise RateLimited("the PulseBack sign-in budget is used up for now", retry_after=retry_after)
+
+
+def _count(key):
+    """Add one to a window's counter (atomic in the cache) and return the new count."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet for this window
+        if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
+            return 1
+        return cache.incr(key)

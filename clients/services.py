@@ -1,25 +1,38 @@
 """Writes for client businesses and their locations."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, ConnectionState, Location, SyncKind, SyncRun, SyncState
+from clients.pulseback import check_endpoint_url
 from clients.sessions import location_endpoints
 
 
 def _check_location(location):
-    try:
-        location_endpoints(location)
-    except ValueError as exc:
-        raise ValidationError({"api_url": str(exc)}) from None
+    """Every problem with a location's login and addresses, keyed by field."""
+    errors = {}
+    endpoints = location_endpoints(location, checked=False)
+    allow_http = settings.PULSEBACK_SANDBOX_ENABLED
+    for field, url in (("api_url", endpoints.api_url), ("auth_url", endpoints.auth_url)):
+        try:
+            check_endpoint_url(url, allow_loopback_http=allow_http)
+        except ValueError as exc:
+            errors[field] = str(exc)
+    if not endpoints.anon_key.strip():
+        errors["anon_key"] = (
+            "The PulseBack anon key is missing (set PULSEBACK_ANON_KEY or this location's own)."
+        )
     try:
         validate_email(location.pulseback_email)
     except ValidationError:
-        raise ValidationError({"pulseback_email": "Enter the PulseBack login email."}) from None
+        errors["pulseback_email"] = "Enter the PulseBack login email."
     if not location.pulseback_password:
-        raise ValidationError({"pulseback_password": "Enter the PulseBack password."})
+        errors["pulseback_password"] = "Enter the PulseBack password."  # noqa: S105 - a message
+    if errors:
+        raise ValidationError(errors)
 
 
 def sync_queue(*, location, kind):

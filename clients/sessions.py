@@ -19,14 +19,14 @@ from clients.pulseback import Endpoints, PulseBackClient, RefreshTokenRevoked
 EXPIRY_MARGIN_SECONDS = 60
 
 
-def location_endpoints(location):
+def location_endpoints(location, *, checked=True):
     """The location's PulseBack addresses (its own, else the deployment's), checked against SSRF."""
     endpoints = Endpoints(
         api_url=location.api_url or settings.PULSEBACK_API_URL,
         auth_url=location.auth_url or settings.PULSEBACK_AUTH_URL,
         anon_key=location.anon_key or settings.PULSEBACK_ANON_KEY,
     )
-    return endpoints.checked(allow_loopback_http=settings.PULSEBACK_SANDBOX_ENABLED)
+    return endpoints.checked(allow_loopback_http=settings.PULSEBACK_SANDBOX_ENABLED) if checked else endpoints
 
 
 def pulseback_client_for(location, **options):

@@ -6,6 +6,7 @@ that is rolled back, so tests never see each other's rows.
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -70,8 +71,8 @@ def public_client(db):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """The cache (throttles, auth budget) lives in Redis: start every test with it empty."""
-    from django.core.cache import cache
-
-    cache.clear()
+def _empty_cache(settings):
+    """The cache (throttles, auth budget) lives in Redis: start every test without this run's keys."""
+    redis = cache._cache.get_client(None, write=True)
+    for key in redis.scan_iter(f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"):
+        redis.delete(key)

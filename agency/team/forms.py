@@ -6,7 +6,6 @@ from django.db import connection
 from agency.emails import email_send
 from agency.team.models import Role, User
 
-
 TEAM_ROLES = [(role.value, role.label) for role in (Role.OWNER, Role.ADMIN, Role.STAFF)]
 
 

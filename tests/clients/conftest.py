@@ -12,7 +12,9 @@ SANDBOX_PASSWORD = "sandbox-secret-pw"
 
 @pytest.fixture(scope="session")
 def sandbox_server():
-    with SandboxServer(Sandbox(seed=7)) as server:
+    # Its per-IP auth limit is off: the whole run signs in far more than a real worker would.
+    # Auth 429s are tested through the auth_429_next fault switch.
+    with SandboxServer(Sandbox(seed=7, auth_rate_limit_enabled=False)) as server:
         yield server
 
 

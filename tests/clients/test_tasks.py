@@ -1,0 +1,76 @@
+"""The Celery tasks (called in-process here: their bodies, not the broker)."""
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
+from clients.pulseback import Unavailable
+from clients.tasks import sync_due_locations, sync_location
+
+
+def test_invalid_credentials_are_recorded_and_not_retried(sandbox_account, make_location):
+    location = make_location(sandbox_account(items=3), password="wrong-password")
+
+    sync_location.run(location.pk, SyncKind.BACKFILL)  # returns: nothing to retry
+
+    location.refresh_from_db()
+    assert location.state == ConnectionState.INVALID_CREDENTIALS
+
+
+def test_unreachable_pulseback_is_raised_for_a_retry(sandbox, sandbox_account, make_location):
+    location = make_location(sandbox_account(items=3))
+    sandbox.set_faults(api_5xx_next=50)
+
+    with pytest.raises(Unavailable):  # in a worker, Task.retry re-queues it with backoff
+        sync_location.run(location.pk, SyncKind.BACKFILL)
+
+    location.refresh_from_db()
+    assert location.state == ConnectionState.UNREACHABLE
+    assert "503" in location.last_error
+
+
+def test_a_paused_location_is_not_synced(sandbox_account, make_location):
+    location = make_location(sandbox_account(items=3))
+    Location.objects.filter(pk=location.pk).update(state=ConnectionState.PAUSED)
+    run = SyncRun.objects.create(location=location, kind=SyncKind.INCREMENTAL)
+
+    sync_location.run(location.pk, SyncKind.INCREMENTAL, run.pk)
+
+    run.refresh_from_db()
+    assert (run.state, run.error) == (SyncState.FAILED, "sync is paused")
+    assert location.feedback.count() == 0
+
+
+def test_a_removed_location_is_skipped_quietly(agency):
+    sync_location.run(999_999, SyncKind.INCREMENTAL)
+
+
+def test_beat_fans_out_over_every_agency_interleaved(
+    agency, other_agency, make_location, django_capture_on_commit_callbacks
+):
+    connection.set_tenant(agency)
+    alpha = [make_location(f"a{i}@sandbox.pulseback.test") for i in range(3)]
+    Location.objects.filter(pk=alpha[0].pk).update(backfilled_at="2026-01-01T00:00Z")
+    paused = make_location("paused@sandbox.pulseback.test")
+    Location.objects.filter(pk=paused.pk).update(state=ConnectionState.PAUSED)
+    invalid = make_location("invalid@sandbox.pulseback.test")
+    Location.objects.filter(pk=invalid.pk).update(state=ConnectionState.INVALID_CREDENTIALS)
+    busy = make_location("busy@sandbox.pulseback.test")
+    SyncRun.objects.create(location=busy, kind=SyncKind.INCREMENTAL, state=SyncState.RUNNING)
+    with tenant_context(other_agency):
+        beta = make_location("b0@sandbox.pulseback.test")
+
+    with django_capture_on_commit_callbacks() as sends:
+        queued = sync_due_locations.run(kind=SyncKind.INCREMENTAL)
+
+    assert queued == len(sends) == 4
+    connection.set_tenant(agency)
+    runs = SyncRun.objects.filter(state=SyncState.QUEUED)
+    assert {(r.location_id, r.kind) for r in runs} == {
+        (alpha[0].pk, SyncKind.INCREMENTAL),  # backfilled: an incremental pull
+        (alpha[1].pk, SyncKind.BACKFILL),  # never backfilled: a backfill first
+        (alpha[2].pk, SyncKind.BACKFILL),
+    }
+    with tenant_context(other_agency):
+        assert SyncRun.objects.get(state=SyncState.QUEUED).location_id == beta.pk
