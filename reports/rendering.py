@@ -60,8 +60,11 @@ DRIVER_GROUPS = (("Locations", "locations"), ("Sources", "sources"), ("Themes", 
 DEFAULT_BRAND_COLOR = "#3b5bdb"
 
 
-def report_html(data, *, agency, logo=None):
-    """The report as HTML (also the preview). ``logo``: (bytes, mime type) or None."""
+def report_html(data, *, agency, logo=None, asset_base=ASSET_SCHEME):
+    """The report as HTML: for the PDF, or (with the static URL as ``asset_base``) the preview page.
+
+    ``logo``: (bytes, mime type) or None.
+    """
     drivers = data.get("drivers") or {}
     for row in data["locations"]:
         row["average"] = row["rating_sum"] / row["count"] if row["count"] else None
@@ -81,6 +84,7 @@ def report_html(data, *, agency, logo=None):
         ),
         "driver_groups": [(label, drivers[key]) for label, key in DRIVER_GROUPS if key in drivers],
         "has_logo": logo is not None,
+        "asset_base": asset_base,
     }
     return render_to_string("reports/report.html", context)
 

@@ -107,7 +107,8 @@ def _contributions(now_rows, before_rows, *, key, now_total, before_total, befor
             part += row["count"] / now_total * (_average(row) - before_mean)
         if before_total and prev["count"]:
             part -= prev["count"] / before_total * (_average(prev) - before_mean)
-        out.append({"name": row[key] or "Unknown", "contribution": part, "count": row["count"]})
+        if abs(part) >= 0.005:
+            out.append({"name": row[key] or "Unknown", "contribution": part, "count": row["count"]})
     return sorted(out, key=lambda r: abs(r["contribution"]), reverse=True)
 
 

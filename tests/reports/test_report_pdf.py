@@ -1,6 +1,7 @@
 """The PDF says what the stored feedback says: KPIs recomputed here from the rows themselves."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -114,3 +115,38 @@ def test_a_period_without_feedback_renders_a_short_report(location):
 
     assert "No feedback was received between September 1, 2026 and September 30, 2026." in text
     assert "— n=0" in text
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"
+
+
+def test_a_sample_report_is_kept_as_png_pages(agency):
+    """A realistic report (two locations, themes, comments) rendered to PNG pages for people to look at."""
+    north = LocationFactory(
+        client__name="Lakeside Hospitality", client__timezone="UTC", name="Hotel Seeblick"
+    )
+    south = LocationFactory(client=north.client, name="Salon Lumière")
+    themes = [["service"], ["wait time"], ["price", "service"], ["cleanliness"], ["staff", "wait time"]]
+    for loc, ratings in ((north, [5, 4, 5, 3, 5, 4, 2, 5, 4, 5]), (south, [3, 2, 4, 1, 3, 2, 4, 3, 5, 2])):
+        for month_start in (START - timedelta(days=30), START):
+            for i, base in enumerate(ratings * 3):
+                rating = max(1, base - 1) if (loc, month_start, i % 5) == (south, START, 1) else base
+                praise = "lovely stay, friendly staff" if rating > 3 else "slow service"
+                detail = "clean rooms" if i % 2 else "a long wait at check-in"
+                make_items(loc, month_start + timedelta(days=i % 28), [rating], themes=themes[i % 5],
+                           source=("widget", "pos_integration", "phone")[i % 3],
+                           comment=f"Visit {i}: {praise} and {detail}.")  # fmt: skip
+    rollup(north.client)
+
+    with time_machine.travel(TODAY, tick=False):
+        report = Report(client=north.client, start=START, end=END, sections=ALL_SECTIONS)
+        pdf = report_render(report=report)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "sample-report.pdf").write_bytes(pdf)
+    document = pypdfium2.PdfDocument(pdf)
+    for i in range(len(document)):
+        document[i].render(scale=1.5).to_pil().save(ARTIFACTS / f"sample-report-page-{i + 1}.png")
+    assert len(document) >= 4
+    text = pdf_text(pdf)
+    assert "Locations compared" in text and "What drove the change" in text
