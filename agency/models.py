@@ -26,6 +26,15 @@ class Agency(TenantMixin):
     slug = models.SlugField(max_length=40, unique=True, validators=[slug_validator])
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # White-label branding (agency.branding): on pages, emails and reports, instead of ours.
+    brand_primary = models.CharField(max_length=7, default="#3b5bdb")
+    brand_accent = models.CharField(max_length=7, default="#e8590c")
+    logo = models.FileField(upload_to="branding/", blank=True)
+    sender_name = models.CharField(max_length=80, blank=True, help_text="Emails are sent in this name.")
+    reply_to = models.EmailField(blank=True, help_text="Replies to the portal's emails go here.")
+    contact_line = models.CharField(max_length=200, blank=True, help_text="Phone, website: on reports.")
+    report_footer = models.CharField(max_length=200, blank=True)
+
     auto_create_schema = True
     auto_drop_schema = True
 

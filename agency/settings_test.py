@@ -1,6 +1,9 @@
 """Settings for the test suite: the production settings, in test mode, with fast password hashing."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ["PORTAL_TESTING"] = "1"
 
@@ -19,3 +22,6 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}  # noqa: F
 CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the receiver tests listen on loopback
+# Uploaded and generated files of this run go to a folder of its own.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

@@ -78,16 +78,15 @@ def _label_every(count, room):
     return max(1, -(-count // max(1, room)))
 
 
-def _empty(width, height, title):
-    return _svg(
-        width, height, title, [_text(width / 2, height / 2, "No feedback in this period", anchor="middle")]
-    )
+def _empty(width, title):
+    """A short strip saying there is nothing to draw."""
+    return _svg(width, 40, title, [_text(width / 2, 24, "No feedback in this period", anchor="middle")])
 
 
 def volume_rating_chart(*, labels, counts, ratings, title="Volume and average rating", width=720, height=260):
     """Bars of the count per bucket (left axis) and a line of the average rating (right axis, 1–5)."""
     if not labels or not any(counts):
-        return _empty(width, height, title)
+        return _empty(width, title)
     left, right, top, bottom = 44, 40, 24, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     top_count = _nice_max(max(counts))
@@ -120,7 +119,7 @@ def stacked_bar_chart(*, labels, series, title, width=720, height=240):
     """Vertical stacked bars: ``series`` is a list of (name, values, color)."""
     totals = [sum(values[i] for _, values, _ in series) for i in range(len(labels))]
     if not labels or not any(totals):
-        return _empty(width, height, title)
+        return _empty(width, title)
     left, right, top, bottom = 44, 12, 24, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     top_total = _nice_max(max(totals))
@@ -168,7 +167,7 @@ def horizontal_bars(*, rows, title, width=360, value_format="{}"):
     """Horizontal stacked bars, one per row: ``rows`` is a list of (label, [(name, value, color), ...]).
     The number shown at the end of each bar is the sum of its parts."""
     if not rows:
-        return _empty(width, 80, title)
+        return _empty(width, title)
     label_w, bar_h, gap, top = 120, 16, 10, 8
     height = top + len(rows) * (bar_h + gap) + 4
     highest = max(sum(part[1] for part in parts) for _, parts in rows) or 1
@@ -212,11 +211,17 @@ def locations_chart(*, locations, title="Average rating by location", width=360)
 
 
 def _bucket_label(day, bucket):
-    return day.strftime("%b %-d") if bucket != "month" else day.strftime("%b %Y")
+    return day.strftime("%b %Y") if bucket == "month" else day.strftime("%b %-d")
 
 
 def dashboard_charts(*, series, bucket, current, themes, sources, locations):
-    """Every chart of a client dashboard or report, from clients.stats results."""
+    """The charts of a client dashboard (and of its PDF report), keyed by name.
+
+    ``series``: rows of clients.stats.daily_series; ``bucket``: its "day", "week" or "month";
+    ``current``: the period's stats (selectors.feedback_stats); ``themes``, ``sources``: rows of
+    clients.stats.tag_breakdown; ``locations``: rows of clients.stats.location_breakdown (the
+    location chart is None unless there are several).
+    """
     labels = [_bucket_label(row["bucket"], bucket) for row in series]
     return {
         "volume": volume_rating_chart(

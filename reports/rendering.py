@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -57,22 +58,19 @@ def _static_assets():
 
 
 DRIVER_GROUPS = (("Locations", "locations"), ("Sources", "sources"), ("Themes", "themes"))
-DEFAULT_BRAND_COLOR = "#3b5bdb"
 
 
-def report_html(data, *, agency, logo=None, asset_base=ASSET_SCHEME):
-    """The report as HTML: for the PDF, or (with the static URL as ``asset_base``) the preview page.
-
-    ``logo``: (bytes, mime type) or None.
-    """
+def report_html(data, *, agency, logo=None, preview=False):
+    """The report as HTML: for the PDF (``logo``: its (bytes, mime type) or None), or the preview page."""
     drivers = data.get("drivers") or {}
     for row in data["locations"]:
         row["average"] = row["rating_sum"] / row["count"] if row["count"] else None
     context = {
         **data,
         "agency": agency,
-        "brand_color": getattr(agency, "brand_primary", "") or DEFAULT_BRAND_COLOR,
-        "footer_text": getattr(agency, "report_footer", ""),
+        "brand_color": agency.brand_primary,
+        "footer_text": agency.report_footer,
+        "contact": agency.contact_line,
         "summary": summary_sentences(data),
         "charts": charts.dashboard_charts(
             series=data["series"],
@@ -83,8 +81,9 @@ def report_html(data, *, agency, logo=None, asset_base=ASSET_SCHEME):
             locations=data["locations"],
         ),
         "driver_groups": [(label, drivers[key]) for label, key in DRIVER_GROUPS if key in drivers],
-        "has_logo": logo is not None,
-        "asset_base": asset_base,
+        "has_logo": bool(agency.logo) if preview else logo is not None,
+        "asset_base": settings.STATIC_URL + "reports/" if preview else ASSET_SCHEME,
+        "logo_url": reverse("brand_logo") if preview else f"{ASSET_SCHEME}logo",
     }
     return render_to_string("reports/report.html", context)
 

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from agency.branding.services import logo_bytes
 from agency.emails import email_send
 from clients.selectors import client_local_today
 from reports.models import ALL_SECTIONS, DeliveryState, Report, ReportDelivery, ReportState
@@ -36,7 +37,9 @@ def report_render(*, report):
         end=report.end,
         sections=report.sections or ALL_SECTIONS,
     )
-    return report_pdf(report_html(data, agency=connection.tenant))
+    agency = connection.tenant
+    logo = logo_bytes(agency)
+    return report_pdf(report_html(data, agency=agency, logo=logo), logo=logo)
 
 
 def report_generate(*, report_id):

@@ -92,7 +92,7 @@ def report_preview(request, pk):
                       status=400)  # fmt: skip
     content = report_data(client=client, location=data["location"], start=data["start"], end=data["end"],
                           sections=data["sections"] or ALL_SECTIONS)  # fmt: skip
-    return HttpResponse(report_html(content, agency=connection.tenant, asset_base="/static/reports/"))
+    return HttpResponse(report_html(content, agency=connection.tenant, preview=True))
 
 
 @member_required

@@ -1,0 +1,104 @@
+"""An agency's brand: colours checked for contrast, a logo re-encoded from a checked image."""
+
+import io
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, UnidentifiedImageError
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_LOGO_PIXELS = 4096 * 4096
+LOGO_BOX = (600, 200)  # stored at most this size
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MIN_CONTRAST = 4.5  # WCAG AA for text: white text on the brand colour (buttons, header accents)
+
+
+def _luminance(hex_color):
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_with_white(hex_color):
+    return 1.05 / (_luminance(hex_color) + 0.05)
+
+
+def brand_color_check(value):
+    if not HEX_COLOR.match(value or ""):
+        raise ValidationError("Use a colour like #1f6feb.")
+    ratio = contrast_with_white(value)
+    if ratio < MIN_CONTRAST:
+        raise ValidationError(
+            f"White text on this colour is hard to read (contrast {ratio:.1f}:1, at least {MIN_CONTRAST}:1 "
+            "is needed). Choose a darker colour."
+        )
+
+
+def logo_process(upload):
+    """A checked, re-encoded PNG of an uploaded PNG or JPEG logo; ValidationError says what is wrong.
+
+    Re-encoding drops anything but pixels (metadata, scripts, polyglot tricks).
+    SVG is refused: it can carry scripts and is not rasterised here.
+    """
+    if upload.size > MAX_LOGO_BYTES:
+        raise ValidationError(f"The logo is too big ({upload.size // 1024} KB): at most 2 MB.")
+    head = upload.read(512)
+    upload.seek(0)
+    if b"<svg" in head.lower() or b"<?xml" in head.lower():
+        raise ValidationError("SVG logos are not accepted: upload a PNG or JPEG.")
+    try:
+        with Image.open(upload) as probe:
+            if probe.format not in ("PNG", "JPEG"):
+                raise ValidationError("Upload a PNG or JPEG image.")
+            if probe.width * probe.height > MAX_LOGO_PIXELS:
+                raise ValidationError("The image has too many pixels: at most 4096 × 4096.")
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            image = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValidationError("This file is not an image we can read: upload a PNG or JPEG.") from None
+    image.thumbnail(LOGO_BOX)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return ContentFile(out.getvalue(), name="logo.png")
+
+
+def branding_update(*, agency, logo_upload=None, remove_logo=False, **fields):
+    """Save an agency's brand. Colours must be readable; a new logo replaces the old one."""
+    for name in ("brand_primary", "brand_accent"):
+        if name in fields:
+            try:
+                brand_color_check(fields[name])
+            except ValidationError as exc:
+                raise ValidationError({name: exc.messages}) from None
+    logo = None
+    if logo_upload is not None:
+        try:
+            logo = logo_process(logo_upload)
+        except ValidationError as exc:
+            raise ValidationError({"logo": exc.messages}) from None
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    if remove_logo or logo is not None:
+        agency.logo.delete(save=False)
+    if logo is not None:
+        agency.logo.save(logo.name, logo, save=False)
+    agency.save()
+    return agency
+
+
+def logo_bytes(agency):
+    """The stored logo as (bytes, mime type), or None when there is none or it cannot be read."""
+    if not agency.logo:
+        return None
+    try:
+        with agency.logo.open("rb") as fh:
+            return fh.read(), "image/png"
+    except OSError:
+        return None

@@ -1,0 +1,57 @@
+"""Branding settings (owners and admins), and the logo and favicon every page of the domain shows."""
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from PIL import Image
+
+from agency.branding.forms import BrandingForm
+from agency.branding.services import branding_update, logo_bytes
+from agency.team.access import manager_required
+
+
+@manager_required
+def branding(request):
+    agency = connection.tenant
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in BrandingForm.Meta.fields}
+        try:
+            branding_update(agency=agency, logo_upload=form.cleaned_data["logo_upload"],
+                            remove_logo=form.cleaned_data["remove_logo"], **fields)  # fmt: skip
+        except ValidationError as exc:
+            agency.refresh_from_db()
+            for field, errors in exc.message_dict.items():
+                form.add_error("logo_upload" if field == "logo" else field, errors)
+        else:
+            messages.success(request, "Your branding was saved.")
+            return redirect("branding")
+    return render(request, "agency/branding.html", {"form": form})
+
+
+@cache_control(max_age=300)
+def logo(request):
+    stored = logo_bytes(connection.tenant)
+    if stored is None:
+        raise Http404("No logo.")
+    return HttpResponse(stored[0], content_type=stored[1])
+
+
+@cache_control(max_age=3600)
+def favicon(request):
+    """The agency's logo as a square icon; without one, its initial on its colour."""
+    agency = connection.tenant
+    stored = logo_bytes(agency)
+    icon = Image.new("RGBA", (64, 64), agency.brand_primary if stored is None else (0, 0, 0, 0))
+    if stored is not None:
+        with Image.open(io.BytesIO(stored[0])) as image:
+            image.thumbnail((64, 64))
+            icon.paste(image, ((64 - image.width) // 2, (64 - image.height) // 2))
+    out = io.BytesIO()
+    icon.save(out, format="PNG")
+    return HttpResponse(out.getvalue(), content_type="image/png")
