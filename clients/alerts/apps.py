@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    """Alerts worth reading: negative feedback, negative spikes, silence, unresolved backlog."""
+
+    name = "clients.alerts"
+    label = "alerts"

@@ -1,0 +1,74 @@
+from agency.team.models import Role
+from clients.alerts.models import Alert, AlertKind, AlertRule
+from tests.conftest import host_client
+from tests.portal.conftest import ClientFactory, login_redirect
+
+
+def make_alert(client, key="k"):
+    return Alert.objects.create(
+        kind=AlertKind.SILENCE, client=client, key=key, message="<b>Quiet</b> location."
+    )
+
+
+def test_members_see_alerts_escaped_and_mark_them_read(agency, make_user):
+    alert = make_alert(ClientFactory(name="Bistro Verde"))
+    web = host_client(agency, user=make_user(Role.STAFF))
+
+    page = web.get("/alerts/").content.decode()
+    web.post(f"/alerts/{alert.pk}/read/")
+
+    assert "&lt;b&gt;Quiet&lt;/b&gt; location." in page
+    alert.refresh_from_db()
+    assert alert.read_at is not None
+
+
+def test_a_client_viewer_sees_only_their_client_alerts(agency, viewer_of):
+    mine, other = ClientFactory(name="Mine"), ClientFactory(name="Other")
+    make_alert(mine, "a")
+    theirs = make_alert(other, "b")
+    web = host_client(agency, user=viewer_of(mine))
+
+    page = web.get("/alerts/").content.decode()
+
+    assert "Mine" in page and "Other" not in page
+    assert web.post(f"/alerts/{theirs.pk}/read/").status_code == 404
+
+
+def test_manager_tunes_a_rule_for_one_client(agency, owner):
+    client = ClientFactory()
+    web = host_client(agency, user=owner)
+
+    response = web.post(f"/settings/alerts/?client={client.pk}", {
+        "kind": AlertKind.NEGATIVE, f"{AlertKind.NEGATIVE}-max_rating": "3",
+        f"{AlertKind.NEGATIVE}-min_spike": "3", f"{AlertKind.NEGATIVE}-silence_days": "7",
+        f"{AlertKind.NEGATIVE}-unresolved_hours": "48", f"{AlertKind.NEGATIVE}-muted": "on",
+    })  # fmt: skip
+
+    assert response.status_code == 302
+    rule = AlertRule.objects.get(client=client, kind=AlertKind.NEGATIVE)
+    assert (rule.max_rating, rule.muted) == (3, True)
+
+
+def test_a_bad_rule_value_is_refused_next_to_the_field(agency, owner):
+    response = host_client(agency, user=owner).post("/settings/alerts/", {
+        "kind": AlertKind.NEGATIVE, f"{AlertKind.NEGATIVE}-max_rating": "5",
+        f"{AlertKind.NEGATIVE}-min_spike": "3", f"{AlertKind.NEGATIVE}-silence_days": "7",
+        f"{AlertKind.NEGATIVE}-unresolved_hours": "48",
+    })  # fmt: skip
+
+    assert response.status_code == 200
+    assert not AlertRule.objects.exists()
+    assert "Choose a rating from 1 to 4." in response.content.decode()
+
+
+def test_staff_and_viewers_cannot_change_rules(agency, make_user):
+    for role in (Role.STAFF, Role.CLIENT_VIEWER):
+        assert host_client(agency, user=make_user(role)).get("/settings/alerts/").status_code == 403
+
+
+def test_strangers_are_sent_to_log_in_and_outsiders_get_nothing(agency, outsider):
+    alert = make_alert(ClientFactory())
+    assert login_redirect(host_client(agency).get("/alerts/"))
+    assert outsider.post(f"/alerts/{alert.pk}/read/").status_code in (302, 404)
+    alert.refresh_from_db()
+    assert alert.read_at is None
