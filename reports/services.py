@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agency.branding.services import logo_bytes
 from agency.emails import email_send
+from agency.team.audit import audit_record
 from clients.selectors import client_local_today
 from reports.models import ALL_SECTIONS, DeliveryState, Report, ReportDelivery, ReportState
 from reports.rendering import report_html, report_pdf
@@ -121,12 +122,22 @@ def schedules_run(*, now=None):
     return queued
 
 
-def report_approve(*, report):
+def report_schedule_save(*, schedule, actor):
+    schedule.save()
+    audit_record(
+        actor=actor, action="report.schedule_saved", target=schedule.client,
+        frequency=schedule.frequency, day=schedule.day, approval=schedule.approval_required,
+    )  # fmt: skip
+    return schedule
+
+
+def report_approve(*, report, actor):
     from reports.tasks import report_send_task
 
     if report.state != ReportState.AWAITING_APPROVAL:
         raise ValidationError("Only a report waiting for approval can be released.")
     Report.objects.filter(pk=report.pk).update(state=ReportState.READY)
+    audit_record(actor=actor, action="report.approved", target=report)
     transaction.on_commit(lambda: report_send_task.delay(report.pk))
 
 
@@ -160,4 +171,5 @@ def report_send(*, report_id):
         raise
     ReportDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.SENT)
     Report.objects.filter(pk=report.pk).update(state=ReportState.SENT)
+    audit_record(actor=None, action="report.sent", target=report, recipients=recipients)
     return delivery

@@ -64,7 +64,7 @@ def client_schedule(request, pk):
     schedule = ReportSchedule.objects.filter(client=client).first() or ReportSchedule(client=client)
     form = ScheduleForm(request.POST, instance=schedule)
     if form.is_valid():
-        form.save()
+        services.report_schedule_save(schedule=form.save(commit=False), actor=request.user)
         messages.success(request, "The report schedule was saved.")
         return redirect("client_reports", pk=client.pk)
     context = {"client": client, "form": ReportRequestForm(client=client), "schedule_form": form,
@@ -118,7 +118,7 @@ def approval_queue(request):
 def report_approve(request, pk):
     report = _report_or_404(user=request.user, pk=pk)
     try:
-        services.report_approve(report=report)
+        services.report_approve(report=report, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

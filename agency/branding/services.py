@@ -7,11 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
+from agency.team.audit import audit_record
+
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 4096 * 4096
 LOGO_BOX = (600, 200)  # stored at most this size
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-MIN_CONTRAST = 4.5  # WCAG AA for text: white text on the brand colour (buttons, header accents)
+# WCAG AA: white text on the primary colour (buttons); the accent draws lines and marks on white.
+MIN_CONTRAST = {"brand_primary": 4.5, "brand_accent": 3.0}
 
 
 def _luminance(hex_color):
@@ -27,13 +30,13 @@ def contrast_with_white(hex_color):
     return 1.05 / (_luminance(hex_color) + 0.05)
 
 
-def brand_color_check(value):
+def brand_color_check(value, *, minimum):
     if not HEX_COLOR.match(value or ""):
         raise ValidationError("Use a colour like #1f6feb.")
     ratio = contrast_with_white(value)
-    if ratio < MIN_CONTRAST:
+    if ratio < minimum:
         raise ValidationError(
-            f"White text on this colour is hard to read (contrast {ratio:.1f}:1, at least {MIN_CONTRAST}:1 "
+            f"This colour is hard to read against white (contrast {ratio:.1f}:1, at least {minimum}:1 "
             "is needed). Choose a darker colour."
         )
 
@@ -69,12 +72,12 @@ def logo_process(upload):
     return ContentFile(out.getvalue(), name="logo.png")
 
 
-def branding_update(*, agency, logo_upload=None, remove_logo=False, **fields):
+def branding_update(*, agency, actor, logo_upload=None, remove_logo=False, **fields):
     """Save an agency's brand. Colours must be readable; a new logo replaces the old one."""
-    for name in ("brand_primary", "brand_accent"):
+    for name, minimum in MIN_CONTRAST.items():
         if name in fields:
             try:
-                brand_color_check(fields[name])
+                brand_color_check(fields[name], minimum=minimum)
             except ValidationError as exc:
                 raise ValidationError({name: exc.messages}) from None
     logo = None
@@ -83,6 +86,8 @@ def branding_update(*, agency, logo_upload=None, remove_logo=False, **fields):
             logo = logo_process(logo_upload)
         except ValidationError as exc:
             raise ValidationError({"logo": exc.messages}) from None
+    stored = type(agency).objects.get(pk=agency.pk)  # a model form already set the new values on it
+    changed = sorted(name for name, value in fields.items() if getattr(stored, name) != value)
     for name, value in fields.items():
         setattr(agency, name, value)
     if remove_logo or logo is not None:
@@ -90,6 +95,9 @@ def branding_update(*, agency, logo_upload=None, remove_logo=False, **fields):
     if logo is not None:
         agency.logo.save(logo.name, logo, save=False)
     agency.save()
+    if logo is not None or remove_logo:
+        changed.append("logo")
+    audit_record(actor=actor, action="branding.updated", target=agency.name, fields=changed)
     return agency
 
 

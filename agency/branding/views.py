@@ -22,7 +22,7 @@ def branding(request):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in BrandingForm.Meta.fields}
         try:
-            branding_update(agency=agency, logo_upload=form.cleaned_data["logo_upload"],
+            branding_update(agency=agency, actor=request.user, logo_upload=form.cleaned_data["logo_upload"],
                             remove_logo=form.cleaned_data["remove_logo"], **fields)  # fmt: skip
         except ValidationError as exc:
             agency.refresh_from_db()

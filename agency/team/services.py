@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agency.emails import email_send
+from agency.team.audit import audit_record
 from agency.team.models import Invitation, Role, User
 from agency.urlbuilders import agency_url
 
@@ -27,6 +28,7 @@ def invitation_create(*, email, role, invited_by):
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
+    audit_record(actor=invited_by, action="team.invited", target=email, role=role)
     agency = connection.tenant
     link = agency_url(agency, "invitation_accept", token)
     transaction.on_commit(
@@ -54,6 +56,7 @@ def invitation_accept(*, token, full_name, password):
     user = User.objects.create_user(invitation.email, password, full_name=full_name, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(actor=user, action="team.joined", target=invitation.get_role_display())
     return user
 
 
@@ -67,6 +70,7 @@ def member_change_role(*, member, role, changed_by):
         raise ValidationError("Only an owner can grant or take away the owner role.")
     if member.role == Role.OWNER and role != Role.OWNER and not _owners_left_without(member):
         raise ValidationError("A team needs at least one owner.")
+    audit_record(actor=changed_by, action="team.role_changed", target=member.email, old=member.role, new=role)
     member.role = role
     member.save(update_fields=["role"])
 
@@ -79,4 +83,5 @@ def member_remove(*, member, removed_by):
         raise ValidationError("Only an owner can remove an owner.")
     if member.role == Role.OWNER and not _owners_left_without(member):
         raise ValidationError("A team needs at least one owner.")
+    audit_record(actor=removed_by, action="team.removed", target=member.email)
     member.delete()

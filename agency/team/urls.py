@@ -30,6 +30,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("team/", views.team, name="team"),
+    path("settings/audit/", views.audit_log, name="audit_log"),
     path("team/<int:pk>/role/", views.member_role, name="member_role"),
     path("team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),

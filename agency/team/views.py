@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agency.team import services
 from agency.team.access import manager_required
+from agency.team.audit import ACTIONS
 from agency.team.forms import AcceptInvitationForm, InvitationForm, RoleForm
-from agency.team.models import Invitation, User
+from agency.team.models import AuditEvent, Invitation, User
 
 
 def _add_errors(form, exc):
@@ -87,3 +89,9 @@ def invitation_accept(request, token):
             messages.success(request, "Welcome to the team!")
             return redirect("home")
     return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@manager_required
+def audit_log(request):
+    events = Paginator(AuditEvent.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "team/audit.html", {"events": events, "actions": ACTIONS})

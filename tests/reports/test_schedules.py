@@ -86,7 +86,7 @@ def test_approval_holds_the_report_until_released(schedule, django_capture_on_co
     assert mail.outbox == []
 
     with django_capture_on_commit_callbacks() as sends:
-        report_approve(report=report)
+        report_approve(report=report, actor=None)
     report_send(report_id=report.pk)  # what the queued task does
 
     assert len(sends) == 1

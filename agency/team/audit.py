@@ -1,0 +1,32 @@
+"""The audit log: one call per change worth knowing about, from the services that make it."""
+
+from agency.team.models import AuditEvent
+
+ACTIONS = {
+    "client.created": "added the client",
+    "client.updated": "edited the client",
+    "client.removed": "removed the client",
+    "location.credentials_replaced": "replaced the PulseBack login of",
+    "location.paused": "paused the sync of",
+    "location.resumed": "resumed the sync of",
+    "branding.updated": "changed the branding",
+    "team.invited": "invited",
+    "team.joined": "joined as",
+    "team.role_changed": "changed the role of",
+    "team.removed": "removed from the team",
+    "report.schedule_saved": "saved the report schedule of",
+    "report.sent": "sent the report",
+    "report.approved": "approved the report",
+}
+
+
+def audit_record(*, actor, action, target, **details):
+    """Record a change by ``actor`` (a user, or None for the system). ``details``: no secrets."""
+    assert action in ACTIONS, action
+    AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=str(actor.email) if actor is not None else "system",
+        action=action,
+        target=str(target)[:254],
+        details=details,
+    )
