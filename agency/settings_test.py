@@ -9,7 +9,10 @@ os.environ["PORTAL_TESTING"] = "1"
 
 from agency.settings import *  # noqa: E402, F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",  # fast, for the tests' own users
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # for users a real server (browser tests) checks
+]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
 PORTAL_SCHEME = "http"

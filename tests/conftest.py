@@ -24,6 +24,9 @@ PASSWORD = "a-Strong-passw0rd!"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.conf import settings
+
+    assert settings.DATABASES["default"]["NAME"].startswith("test_"), "refusing to set up a non-test database"
     with django_db_blocker.unblock():
         agency_create(
             slug="alpha", name="Alpha Agency", owner_email="owner@alpha.test", owner_password=PASSWORD

@@ -27,6 +27,10 @@ from django.conf import settings
 from agency.models import Agency
 from tests.conftest import committed
 
+# Playwright's sync API keeps an event loop in this thread; Django's ORM would then refuse to
+# run here (it takes the loop for an async context). These tests only touch the ORM in
+# fixtures, never concurrently with the browser.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -40,6 +44,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db)  # so that this run's test database is set up
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +99,9 @@ def portal(django_db_setup, django_db_blocker, chromium_path, sandbox_server, tm
     }
     env.pop("PORTAL_TESTING", None)
     python = sys.executable
-    procs = [
-        subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env),
-        subprocess.Popen([python, "-m", "celery", "-A", "agency", "worker", "--pool", "solo", "-l", "WARNING"],
-                         cwd=ROOT, env=env),
-    ]  # fmt: skip
+    web = [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    worker = [python, "-m", "celery", "-A", "agency", "worker", "--pool", "solo", "-l", "WARNING"]
+    procs = [subprocess.Popen(command, cwd=ROOT, env=env) for command in (web, worker)]
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", procs[0])
         yield {"port": port, "mail_dir": mail_dir, "sandbox": sandbox_server}
@@ -111,7 +114,9 @@ def portal(django_db_setup, django_db_blocker, chromium_path, sandbox_server, tm
             except subprocess.TimeoutExpired:
                 proc.kill()
         with django_db_blocker.unblock():
-            committed(lambda: [a.delete(force_drop=True) for a in Agency.objects.filter(slug__startswith="e2e")])
+            committed(
+                lambda: [a.delete(force_drop=True) for a in Agency.objects.filter(slug__startswith="e2e")]
+            )
 
 
 @pytest.fixture(scope="session")
@@ -137,3 +142,23 @@ def screenshot(page, name):
     """Keep a screenshot of a main page as a test artefact (artifacts/screenshots/)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+PASSWORD = "Lighthouse-orchid-58"
+
+
+def sign_up(page, port, slug, name):
+    page.goto(f"http://localhost:{port}/signup/")
+    page.get_by_label("Agency name").fill(name)
+    page.get_by_label("Workspace address").fill(slug)
+    page.get_by_label("Your name").fill("Erin Example")
+    page.get_by_label("Your work email").fill(f"erin@{slug}.example")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create workspace").click()
+
+
+def log_in(page, email, password=PASSWORD):
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -2,26 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-
-PASSWORD = "Lighthouse-orchid-58"
-
-
-def sign_up(page, port, slug, name):
-    page.goto(f"http://localhost:{port}/signup/")
-    page.get_by_label("Agency name").fill(name)
-    page.get_by_label("Workspace address").fill(slug)
-    page.get_by_label("Your name").fill("Erin Example")
-    page.get_by_label("Your work email").fill(f"erin@{slug}.example")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create workspace").click()
-
-
-def log_in(page, email, password=PASSWORD):
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+from tests.e2e.conftest import log_in, screenshot, sign_up
 
 
 def test_sign_up_then_log_in_on_the_agency_domain(portal, page):
