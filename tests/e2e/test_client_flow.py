@@ -82,8 +82,10 @@ def test_a_client_viewer_sees_their_client_and_is_refused_another(portal, page):
         agency = Agency.objects.get(slug="e2e-viewer")
         with tenant_context(agency):
             mine, other = Client.objects.create(name="Mine Café"), Client.objects.create(name="Other Salon")
-            viewer = User.objects.create(email="viewer@mine.example", role=Role.CLIENT_VIEWER,
-                                         password=make_password(PASSWORD, hasher="pbkdf2_sha256"))  # fmt: skip
+            password = make_password(PASSWORD, hasher="pbkdf2_sha256")  # what the real server checks
+            viewer = User.objects.create(
+                email="viewer@mine.example", password=password, role=Role.CLIENT_VIEWER
+            )
             ViewerAccess.objects.create(user=viewer, client=mine)
             return mine.pk, other.pk
 
