@@ -14,6 +14,10 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(choices=TEAM_ROLES, initial=Role.STAFF)
 
 
+class ViewerInvitationForm(forms.Form):
+    email = forms.EmailField(label="Business owner's email")
+
+
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)

@@ -84,6 +84,9 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # For a client viewer: the client they will see. An id, not a foreign key: this table also
+    # exists in the public schema, where there are no clients.
+    client_id = models.BigIntegerField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -11,14 +11,20 @@ from agency.emails import email_send
 from agency.team.audit import audit_record
 from agency.team.models import Invitation, Role, User
 from agency.urlbuilders import agency_url
+from clients.models import Client, ViewerAccess
 
 
-def invitation_create(*, email, role, invited_by):
+def invitation_create(*, email, role, invited_by, client=None):
+    """Invite a teammate, or (role client viewer, with ``client``) a business owner to see their client."""
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "This person is already a member of your team."})
+        raise ValidationError({"email": "This person already has an account here."})
     if role == Role.OWNER and invited_by.role != Role.OWNER:
         raise ValidationError({"role": "Only an owner can invite another owner."})
+    if (role == Role.CLIENT_VIEWER) != (client is not None):
+        raise ValidationError(
+            {"role": "A client viewer is invited to one client, and only a client viewer is."}
+        )
     Invitation.objects.pending().filter(email=email).update(revoked_at=timezone.now())
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(
@@ -27,6 +33,7 @@ def invitation_create(*, email, role, invited_by):
         token_hash=token_hash,
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+        client_id=client.pk if client else None,
     )
     audit_record(actor=invited_by, action="team.invited", target=email, role=role)
     agency = connection.tenant
@@ -54,6 +61,11 @@ def invitation_accept(*, token, full_name, password):
     if User.objects.filter(email=invitation.email).exists():
         raise ValidationError("An account with this email already exists. Please log in.")
     user = User.objects.create_user(invitation.email, password, full_name=full_name, role=invitation.role)
+    if invitation.role == Role.CLIENT_VIEWER:
+        client = Client.objects.filter(pk=invitation.client_id).first()
+        if client is None:
+            raise ValidationError("The client of this invitation was removed.")
+        ViewerAccess.objects.create(user=user, client=client)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=user, action="team.joined", target=invitation.get_role_display())

@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("team/", views.team, name="team"),
     path("settings/audit/", views.audit_log, name="audit_log"),
+    path("clients/<int:pk>/viewers/", views.client_viewers, name="client_viewers"),
     path("team/<int:pk>/role/", views.member_role, name="member_role"),
     path("team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),

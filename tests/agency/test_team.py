@@ -83,7 +83,7 @@ def test_inviting_an_existing_member_is_refused(agency, owner, make_user):
     response = _invite(host_client(agency, user=owner), email=staff.email)
 
     assert response.status_code == 200
-    assert "already a member" in " ".join(response.context["form"].errors["email"])
+    assert "already has an account" in " ".join(response.context["form"].errors["email"])
 
 
 def test_admin_changes_a_role_and_removes_a_member(agency, make_user):
