@@ -8,6 +8,8 @@ ACTIONS = {
     "client.removed": "removed the client",
     "location.credentials_replaced": "replaced the PulseBack login of",
     "location.paused": "paused the sync of",
+    "location.login_requested": "asked the business owner for the PulseBack login of",
+    "location.connected_by_owner": "connected (the business owner entered the login)",
     "location.resumed": "resumed the sync of",
     "branding.updated": "changed the branding",
     "team.invited": "invited",

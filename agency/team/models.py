@@ -121,3 +121,39 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor_label} {self.action} {self.target}"
+
+
+class ConnectInvitationQuerySet(models.QuerySet):
+    def get_usable(self, token):
+        invitation = self.get(token_hash=_hash_token(token))
+        if invitation.used_at is not None or invitation.expires_at <= timezone.now():
+            raise self.model.DoesNotExist
+        return invitation
+
+
+class ConnectInvitation(models.Model):
+    """A link for a client's business owner to connect their own PulseBack login.
+
+    The agency never sees the password: the owner types it on the agency's domain,
+    it is checked with PulseBack and stored encrypted with the new location.
+    """
+
+    email = models.EmailField()
+    client_id = models.BigIntegerField(help_text="An id, not a foreign key: this table is also public.")
+    location_name = models.CharField(max_length=150)
+    api_url = models.URLField(blank=True)
+    auth_url = models.URLField(blank=True)
+    anon_key = models.CharField(max_length=500, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConnectInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"PulseBack login of {self.location_name} asked of {self.email}"
