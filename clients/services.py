@@ -11,7 +11,7 @@ from clients.pulseback import check_endpoint_url
 from clients.sessions import location_endpoints
 
 
-def _check_location(location):
+def location_check(location):
     """Every problem with a location's login and addresses, keyed by field."""
     errors = {}
     endpoints = location_endpoints(location, checked=False)
@@ -87,7 +87,7 @@ def location_add(*, client, name, pulseback_email, pulseback_password, api_url="
         auth_url=auth_url,
         anon_key=anon_key,
     )
-    _check_location(location)
+    location_check(location)
     location.save()
     sync_queue(location=location, kind=SyncKind.BACKFILL)
     return location
@@ -98,7 +98,7 @@ def location_set_credentials(*, location, pulseback_email, pulseback_password):
     """Replace a location's login: the kept session is dropped and a backfill queued."""
     location.pulseback_email = pulseback_email.strip().lower()
     location.pulseback_password = pulseback_password
-    _check_location(location)
+    location_check(location)
     location.access_token = location.refresh_token = location.token_expires_at = None
     location.state, location.last_error = ConnectionState.PENDING, ""
     location.save()
