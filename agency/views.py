@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
@@ -29,8 +28,3 @@ def signup(request):
         else:
             return redirect(agency_url(agency, "login") + "?welcome=1")
     return render(request, "public/signup.html", {"form": form})
-
-
-@login_required
-def home(request):
-    return render(request, "agency/home.html")

@@ -36,7 +36,9 @@ class Client(models.Model):
 class ViewerAccess(models.Model):
     """Which client a client-viewer user may see (read-only)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewer_access")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewer_access"
+    )
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="viewers")
 
     def __str__(self):
@@ -205,3 +207,64 @@ class SyncRun(models.Model):
         if not self.expected:
             return None
         return min(1.0, self.fetched / self.expected)
+
+
+class FeedbackDaily(models.Model):
+    """Roll-up of one location's live feedback for one day (the client's local day).
+
+    Kept current by the sync (clients.rollups); dashboards read these instead of
+    the feedback table. Statuses are the items' current ones.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    count = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+    rating_1 = models.IntegerField(default=0)
+    rating_2 = models.IntegerField(default=0)
+    rating_3 = models.IntegerField(default=0)
+    rating_4 = models.IntegerField(default=0)
+    rating_5 = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+    status_new = models.IntegerField(default=0)
+    status_reviewed = models.IntegerField(default=0)
+    status_resolved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "day"], name="feedbackdaily_unique")]
+        indexes = [models.Index(fields=["client", "day"], name="feedbackdaily_client_day")]
+
+    def __str__(self):
+        return f"{self.location_id} on {self.day}: {self.count}"
+
+
+class TagKind(models.TextChoices):
+    THEME = "theme", "Theme"
+    SOURCE = "source", "Source"
+
+
+class FeedbackDailyTag(models.Model):
+    """Roll-up per day of one location's feedback by theme or by source."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    kind = models.CharField(max_length=8, choices=TagKind.choices)
+    value = models.TextField()
+    count = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["location", "day"], name="feedbackdailytag_location_day"),
+            models.Index(fields=["client", "kind", "day"], name="feedbackdailytag_client_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.location_id} on {self.day}, {self.kind} {self.value}: {self.count}"

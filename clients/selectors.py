@@ -1,7 +1,16 @@
-"""Reads for client businesses, scoped to what a user may see."""
+"""Reads for client businesses and their feedback, scoped to what a user may see."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 
 from agency.team.models import Role
-from clients.models import Client
+from clients import stats
+from clients.filters import FeedbackFilterForm
+from clients.models import Client, Feedback, Location, SyncRun, SyncState, TagKind
 
 
 def clients_visible_to(*, user):
@@ -9,3 +18,115 @@ def clients_visible_to(*, user):
     if user.role == Role.CLIENT_VIEWER:
         return Client.objects.filter(viewers__user=user)
     return Client.objects.all()
+
+
+def feedback_stats(*, client_id=None, location_id=None, start, end):
+    """Stats of live (not removed) feedback created in [start, end), aware datetimes.
+
+    Keys: count, average_rating (None when count is 0), sentiment ({positive, neutral,
+    negative: count}), negative_share (of the items that have a sentiment; None if none),
+    resolved_share, backlog_new (items with status new), rating_distribution ({1..5: count}).
+    Whole local days of the client come from the daily roll-ups, the rest from an index range.
+    """
+    return stats.period_stats(client_id=client_id, location_id=location_id, start=start, end=end)
+
+
+def feedback_filtered(*, user, params):
+    """Live feedback the user may see, filtered by ``params`` (a mapping such as request.GET:
+    client, location, status, sentiment, rating, source, theme, start, end (dates, inclusive,
+    in the client's time zone when a client is given, else the site's), q). Newest first.
+
+    Raises ValidationError (with the form's errors) on invalid parameters.
+    """
+    form = FeedbackFilterForm(params)
+    if not form.is_valid():
+        raise ValidationError(form.errors.get_json_data())
+    data = form.cleaned_data
+    visible = clients_visible_to(user=user)
+    feedback = Feedback.objects.filter(client__in=visible, removed_at__isnull=True)
+    tz = timezone.get_default_timezone()
+    if data["client"]:
+        feedback = feedback.filter(client_id=data["client"])
+        tz_name = visible.filter(pk=data["client"]).values_list("timezone", flat=True).first()
+        tz = ZoneInfo(tz_name) if tz_name else tz
+    exact = {
+        "location_id": data["location"],
+        "status": data["status"],
+        "sentiment": data["sentiment"],
+        "rating": data["rating"],
+        "source": data["source"],
+    }
+    feedback = feedback.filter(**{field: value for field, value in exact.items() if value not in (None, "")})
+    if data["theme"]:
+        feedback = feedback.filter(themes__contains=[data["theme"]])
+    if data["start"]:
+        feedback = feedback.filter(created_at__gte=datetime.combine(data["start"], time(), tz))
+    if data["end"]:
+        feedback = feedback.filter(
+            created_at__lt=datetime.combine(data["end"] + timedelta(days=1), time(), tz)
+        )
+    if data["q"]:
+        feedback = feedback.filter(Q(comment__icontains=data["q"]) | Q(customer_name__icontains=data["q"]))
+    return feedback.order_by("-created_at", "-id")
+
+
+def feedback_visible(*, user, pk):
+    """One feedback item the user may see (raises Feedback.DoesNotExist otherwise)."""
+    return (
+        Feedback.objects.filter(client__in=clients_visible_to(user=user))
+        .select_related("client", "location")
+        .get(pk=pk)
+    )
+
+
+def client_local_today(*, client, now=None):
+    return (now or timezone.now()).astimezone(ZoneInfo(client.timezone)).date()
+
+
+def _kpis(*, client, location, period):
+    start, end = period.bounds(client.timezone)
+    location_id = location.pk if location else None
+    return stats.period_stats(client_id=client.pk, location_id=location_id, start=start, end=end)
+
+
+def client_dashboard(*, client, location=None, period):
+    """Everything the client dashboard shows for a period, from the roll-ups."""
+    scope = {"client_id": client.pk, "location_id": location.pk if location else None}
+    days = {"first_day": period.first_day, "end_day": period.end_day}
+    return {
+        "current": _kpis(client=client, location=location, period=period),
+        "previous": _kpis(client=client, location=location, period=period.previous()),
+        "series": stats.daily_series(**scope, **days, bucket=period.bucket),
+        "themes": stats.tag_breakdown(**scope, **days, kind=TagKind.THEME),
+        "sources": stats.tag_breakdown(**scope, **days, kind=TagKind.SOURCE),
+        "locations": stats.location_breakdown(client_id=client.pk, **days) if location is None else [],
+    }
+
+
+def overview_clients(*, user, days, q="", now=None):
+    """The agency overview: a row per visible client for the last ``days`` days, with the change
+    against the ``days`` before, open items, last sync and alerts."""
+    rows = stats.overview_rows(
+        clients=clients_visible_to(user=user), days=days, now=now or timezone.now(), q=q
+    )
+    for row in rows:
+        row["average_rating"] = row["rating_sum"] / row["count"] if row["count"] else None
+        previous = row["prev_rating_sum"] / row["prev_count"] if row["prev_count"] else None
+        row["previous_average"] = previous
+        row["change"] = (
+            None if row["average_rating"] is None or previous is None else row["average_rating"] - previous
+        )
+        row["negative_share"] = row["negative"] / row["rated"] if row["rated"] else None
+    return rows
+
+
+def sync_status(*, client):
+    """Each location of the client with its state and the progress of a running sync."""
+    locations = list(Location.objects.filter(client=client).order_by("name", "pk"))
+    runs = {
+        run.location_id: run
+        for run in SyncRun.objects.filter(
+            location__client=client, state__in=[SyncState.QUEUED, SyncState.RUNNING]
+        ).order_by("location_id", "queued_at")
+    }
+    return [{"location": location, "run": runs.get(location.pk)} for location in locations]

@@ -1,0 +1,123 @@
+"""Adding, editing and removing clients; pausing, resuming and syncing their locations (managers)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from agency.portal.access import client_location_or_404, visible_client_or_404
+from agency.portal.forms import ClientForm, NewClientForm
+from agency.team.access import manager_required
+from clients import onboarding, services
+
+
+def _add_errors(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _test_connection(request, form):
+    data = {name: form.cleaned_data[name] for name in form.CONNECTION_FIELDS}
+    try:
+        total = onboarding.pulseback_connection_test(
+            email=data["pulseback_email"], password=data["pulseback_password"], api_url=data["api_url"],
+            auth_url=data["auth_url"], anon_key=data["anon_key"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+    else:
+        messages.success(request, f"Connected to PulseBack: {total} feedback items to sync.")
+
+
+@manager_required
+def client_add(request):
+    form = NewClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "test":
+            _test_connection(request, form)
+            return render(request, "portal/client_add.html", {"form": form})
+        data = form.cleaned_data
+        try:
+            client, _ = services.client_create(
+                timezone_name=data["timezone"],
+                **{name: data[name] for name in ("name", "report_recipients", "notes", "location_name")},
+                **{name: data[name] for name in form.CONNECTION_FIELDS},
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{client.name} was added; its feedback is being synced.")
+            return redirect("client_dashboard", pk=client.pk)
+    return render(request, "portal/client_add.html", {"form": form})
+
+
+@manager_required
+def client_edit(request, pk):
+    client = visible_client_or_404(user=request.user, pk=pk)
+    initial = {
+        "name": client.name,
+        "timezone": client.timezone,
+        "report_recipients": client.report_recipients,
+        "notes": client.notes,
+    }
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            onboarding.client_update(
+                client=client, name=data["name"], timezone_name=data["timezone"],
+                report_recipients=data["report_recipients"], notes=data["notes"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("client_dashboard", pk=client.pk)
+    return render(request, "portal/client_edit.html", {"form": form, "client": client})
+
+
+@manager_required
+def client_remove(request, pk):
+    client = visible_client_or_404(user=request.user, pk=pk)
+    if request.method == "POST":
+        onboarding.client_remove(client=client)
+        messages.success(request, f"{client.name} and all its feedback were removed.")
+        return redirect("home")
+    return render(request, "portal/client_remove.html", {"client": client})
+
+
+def _location_action(request, pk, location_pk, action, done):
+    client = visible_client_or_404(user=request.user, pk=pk)
+    location = client_location_or_404(client=client, pk=location_pk)
+    try:
+        action(location=location)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done.format(location=location.name))
+    return redirect("client_dashboard", pk=client.pk)
+
+
+@manager_required
+@require_POST
+def location_pause(request, pk, location_pk):
+    return _location_action(request, pk, location_pk, services.location_pause, "{location} is paused.")
+
+
+@manager_required
+@require_POST
+def location_resume(request, pk, location_pk):
+    return _location_action(
+        request, pk, location_pk, services.location_resume, "{location} is resumed; a sync is queued."
+    )
+
+
+@manager_required
+@require_POST
+def location_sync(request, pk, location_pk):
+    return _location_action(
+        request, pk, location_pk, onboarding.location_sync_now, "A sync of {location} is queued."
+    )
