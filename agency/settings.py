@@ -50,13 +50,19 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "agency.team",
     "django.contrib.auth",
     "django.contrib.sessions",
     "clients",
+    "clients.alerts",
     "reports",
+    "agency.api",
+    "agency.webhooks",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -138,6 +144,8 @@ CACHES = {
 CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
 CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
 
+# Deployments (or test runs) that share a broker keep their tasks apart by queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -168,12 +176,62 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SYNC_INTERVAL_MINUTES * 60,
         "kwargs": {"kind": "incremental"},
     },
+    "reports-due": {"task": "reports.tasks.reports_due", "schedule": crontab(minute=5)},
+    "alerts-check": {"task": "clients.alerts.tasks.alerts_check_all", "schedule": crontab(minute=15)},
+    "alerts-digest": {
+        "task": "clients.alerts.tasks.alerts_digest_all",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "sync-reconcile": {
         "task": "clients.tasks.sync_due_locations",
         "schedule": crontab(minute=0, hour=SYNC_RECONCILE_HOUR),
         "kwargs": {"kind": "reconcile"},
     },
 }
+
+# The agency REST API (agency/api) at /api/v1/ on each agency's domains.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["agency.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["agency.api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["agency.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agency.api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Agency portal API",
+    "DESCRIPTION": "Clients, synced PulseBack feedback, syncs, webhooks and point-of-sale feedback requests.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agency.api.schema.api_conventions",
+    ],
+}
+# Requests per token (or, without a token, per client address) per window.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+
+# Outbound webhooks (agency/webhooks). Private, loopback and link-local targets are
+# refused unless this is set (local development and tests only).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_BACKOFF_SECONDS = env.float("WEBHOOKS_BACKOFF_SECONDS", default=30.0)
+# An endpoint is disabled (and the agency's managers emailed) after this many failed attempts in a row.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
+# Point-of-sale trigger: largest accepted body, retries of PulseBack creation.
+POS_MAX_BODY_BYTES = env.int("POS_MAX_BODY_BYTES", default=16384)
+POS_MAX_ATTEMPTS = env.int("POS_MAX_ATTEMPTS", default=6)
+POS_BACKOFF_SECONDS = env.float("POS_BACKOFF_SECONDS", default=60.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -209,7 +267,7 @@ EMAIL_BACKEND = env.str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_FILE_PATH = BASE_DIR / ".local" / "mail"
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".local" / "mail")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -234,5 +292,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+    },
 }

@@ -25,9 +25,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agency.webhooks.services import sync_batch_written, sync_failed_emit
+from clients.alerts.services import alerts_after_sync
 from clients.feedback_items import MalformedItem, feedback_upsert, item_check
 from clients.models import ConnectionState, Feedback, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import InvalidCredentials, PulseBackError, RateLimited, Unauthorized
+from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh
 from clients.sessions import LocationTokens, pulseback_client_for, token_usable
 
 logger = logging.getLogger(__name__)
@@ -188,14 +191,17 @@ class _Run:
                 item_id = item.get("id") if isinstance(item, dict) else None
                 logger.warning("skipped a malformed PulseBack item (id %r): %s", item_id, exc)
         with transaction.atomic():
+            written_at = timezone.now()
             result = feedback_upsert(
-                location=self.location, items=valid, now=timezone.now(), run_started=self.started
+                location=self.location, items=valid, now=written_at, run_started=self.started
             )
+            feedback_daily_refresh(location=self.location, created_at=[item["created_at"] for item in valid])
             self.run.created += result.created
             self.run.updated += result.updated
             self.run.unchanged += result.unchanged
             self.run.retries = self.client.stats.retries
             self.run.save()
+            sync_batch_written(location=self.location, run=self.run, written_at=written_at, result=result)
         sync_lock_renew(location_id=self.location.pk, owner=self.owner)
         if self.on_progress:
             self.on_progress(self.run)
@@ -278,6 +284,7 @@ class _Run:
                 .filter(Q(last_seen_at__lt=self.started))
                 .update(removed_at=timezone.now())
             )
+            feedback_daily_rebuild(location=self.location)
         elif not complete:
             logger.warning(
                 "sync of location %s saw %s items but PulseBack counts %s; removals not marked",
@@ -292,6 +299,7 @@ def _fail(run, location, state, message):
     run.state, run.finished_at, run.error = SyncState.FAILED, now, message
     run.save()
     Location.objects.filter(pk=location.pk).update(state=state, last_error=message, last_error_at=now)
+    sync_failed_emit(run=run, location=location, message=message)
 
 
 def location_sync(*, location_id, kind, run_id=None, on_progress=None):
@@ -338,6 +346,7 @@ def location_sync(*, location_id, kind, run_id=None, on_progress=None):
         if kind != SyncKind.INCREMENTAL:
             updates["backfilled_at"] = now
         Location.objects.filter(pk=location.pk).update(**updates)
+        alerts_after_sync(run=run)
         logger.info(
             "synced location %s in %s (%s): %s fetched, %s new, %s updated, %s removed, %s skipped",
             location.pk,

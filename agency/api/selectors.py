@@ -1,0 +1,76 @@
+"""Reads for the API: tokens, feedback and sync runs, scoped to what a user may see."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from agency.api.models import ApiToken, token_hash
+from clients.models import Feedback, Location, SyncRun
+from clients.selectors import clients_visible_to, feedback_stats
+
+
+def api_token_authenticate(*, raw):
+    """The active token ``raw`` is, with its user, or None (unknown, revoked, or its user removed)."""
+    if not raw or len(raw) > 200:
+        return None
+    return ApiToken.objects.active().select_related("user").filter(token_hash=token_hash(raw)).first()
+
+
+def api_tokens_of(*, user):
+    return ApiToken.objects.filter(user=user)
+
+
+def locations_visible_to(*, user):
+    return Location.objects.filter(client__in=clients_visible_to(user=user))
+
+
+def feedback_list(*, user, filters):
+    """Feedback the user may see (removed items left out), newest first, filtered.
+
+    ``filters`` holds validated values: status, sentiment, days, client, location,
+    rating, source, theme, q, since, until (each optional).
+    """
+    items = Feedback.objects.filter(removed_at__isnull=True, client__in=clients_visible_to(user=user))
+    if any("\x00" in (filters.get(name) or "") for name in ("source", "theme", "q")):
+        return items.none()  # stored text never holds NUL (and PostgreSQL refuses it in a query)
+    simple = {
+        "status": "status",
+        "sentiment": "sentiment",
+        "client": "client_id",
+        "location": "location_id",
+        "rating": "rating",
+        "source": "source",
+        "since": "created_at__gte",
+        "until": "created_at__lt",
+    }
+    for name, lookup in simple.items():
+        if filters.get(name) is not None:
+            items = items.filter(**{lookup: filters[name]})
+    if filters.get("days"):
+        items = items.filter(created_at__gte=timezone.now() - timedelta(days=filters["days"]))
+    if filters.get("theme"):
+        items = items.filter(themes__contains=[filters["theme"]])
+    if filters.get("q"):
+        q = filters["q"]
+        items = items.filter(Q(comment__icontains=q) | Q(customer_name__icontains=q))
+    return items.order_by("-created_at", "-id")
+
+
+def sync_runs_visible_to(*, user):
+    return SyncRun.objects.filter(location__in=locations_visible_to(user=user)).select_related("location")
+
+
+def client_stats(*, client, start=None, end=None):
+    """The dashboard KPIs of a client over local days [start, end] (end included; default: the
+    last 30 days up to today in the client's time zone)."""
+    tz = ZoneInfo(client.timezone)
+    end = end or timezone.now().astimezone(tz).date()
+    start = start or end - timedelta(days=29)
+    stats = feedback_stats(
+        client_id=client.pk,
+        start=datetime.combine(start, time(), tz),
+        end=datetime.combine(end + timedelta(days=1), time(), tz),
+    )
+    return {"start": start, "end": end, "timezone": client.timezone, **stats}
