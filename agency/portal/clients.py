@@ -2,7 +2,9 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from agency.portal.access import client_location_or_404, visible_client_or_404
@@ -19,7 +21,8 @@ def _add_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
-def _test_connection(request, form):
+def _test_connection(form):
+    """(ok, message) of signing in with the form's login; nothing is stored."""
     data = {name: form.cleaned_data[name] for name in form.CONNECTION_FIELDS}
     try:
         total = onboarding.pulseback_connection_test(
@@ -27,17 +30,23 @@ def _test_connection(request, form):
             auth_url=data["auth_url"], anon_key=data["anon_key"],
         )  # fmt: skip
     except ValidationError as exc:
-        form.add_error(None, exc.messages)
-    else:
-        messages.success(request, f"Connected to PulseBack: {total} feedback items to sync.")
+        return False, " ".join(exc.messages)
+    return True, f"Connected to PulseBack: {total} feedback items to sync."
 
 
 @manager_required
+@sensitive_post_parameters("pulseback_password")
 def client_add(request):
     form = NewClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "test":
-            _test_connection(request, form)
+            ok, message = _test_connection(form)
+            if request.headers.get("X-Requested-With") == "fetch":  # the page stays, password and all
+                return JsonResponse({"ok": ok, "message": message})
+            if ok:  # without JavaScript: the page comes back, but never with the password in it
+                messages.success(request, f"{message} Type the password again to add the client.")
+            else:
+                form.add_error(None, message)
             return render(request, "portal/client_add.html", {"form": form})
         data = form.cleaned_data
         try:

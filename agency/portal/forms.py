@@ -43,8 +43,8 @@ class NewClientForm(ClientForm):
     pulseback_password = forms.CharField(
         label="PulseBack password",
         strip=False,
-        # Kept in the form between "Test connection" and "Add client" (it is the person's own input).
-        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        # Never rendered back: "Test connection" asks in the background (static/js/test-connection.js).
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     api_url = forms.URLField(
         required=False, assume_scheme="https", label="PulseBack API URL", help_text="Blank: the default."

@@ -16,7 +16,20 @@ def test_test_connection_signs_in_and_counts_items(agency, owner, sandbox_login)
     response = host_client(agency, user=owner).post("/clients/new/", {**FORM, **login, "action": "test"})
 
     assert response.status_code == 200
-    assert "Connected to PulseBack: 42 feedback items" in response.content.decode()
+    page = response.content.decode()
+    assert "Connected to PulseBack: 42 feedback items" in page
+    assert login["pulseback_password"] not in page  # never rendered back
+    assert not Client.objects.exists()
+
+
+def test_test_connection_in_the_background_answers_json(agency, owner, sandbox_login):
+    login = sandbox_login(items=7)
+
+    response = host_client(agency, user=owner).post(
+        "/clients/new/", {**FORM, **login, "action": "test"}, HTTP_X_REQUESTED_WITH="fetch"
+    )
+
+    assert response.json() == {"ok": True, "message": "Connected to PulseBack: 7 feedback items to sync."}
     assert not Client.objects.exists()
 
 
