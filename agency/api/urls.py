@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path, register_converter
 
-from agency.api import views
+from agency.api import reports, views
 from agency.webhooks import api as webhooks_api
 
 
@@ -43,6 +43,9 @@ urlpatterns = [
         "webhooks/<id:pk>/deliveries", webhooks_api.DeliveryListView.as_view(), name="api-webhook-deliveries"
     ),
     path("sync-runs/<id:pk>", views.SyncRunDetailView.as_view(), name="api-sync-run"),
+    path("reports", reports.ReportCreateView.as_view(), name="api-reports"),
+    path("reports/<id:pk>", reports.ReportDetailView.as_view(), name="api-report"),
+    path("reports/<id:pk>/pdf", reports.ReportPdfView.as_view(), name="api-report-pdf"),
     path("schema", views.SchemaView.as_view(), name="api-schema"),
     path("docs", views.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc", views.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

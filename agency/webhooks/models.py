@@ -15,6 +15,7 @@ class Event(models.TextChoices):
     FEEDBACK_NEGATIVE = "feedback.negative", "New negative feedback"
     FEEDBACK_STATUS_CHANGED = "feedback.status_changed", "Feedback status changed"
     SYNC_FAILED = "sync.failed", "A sync failed"
+    REPORT_READY = "report.ready", "A report is ready"
 
 
 class WebhookEndpoint(models.Model):

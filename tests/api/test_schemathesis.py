@@ -33,10 +33,11 @@ schema = schemathesis.openapi.from_dict(raw_schema)
 schema.app = get_wsgi_application()
 
 
-# Checks a schema cannot express (a PulseBack address, a webhook host that resolves) may refuse
-# schema-valid input with a 400 naming the field.
+# Checks a schema cannot express (a PulseBack address, a webhook host that resolves, a report period
+# that has ended) may refuse schema-valid input with a 400 naming the field.
 SEMANTIC_CHECKS = {
     ("POST", "/api/v1/clients"),
+    ("POST", "/api/v1/reports"),
     ("POST", "/api/v1/webhooks"),
     ("PATCH", "/api/v1/webhooks/{id}"),
 }
