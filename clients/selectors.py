@@ -42,31 +42,46 @@ def feedback_filtered(*, user, params):
     if not form.is_valid():
         raise ValidationError(form.errors.get_json_data())
     data = form.cleaned_data
-    visible = clients_visible_to(user=user)
-    feedback = Feedback.objects.filter(client__in=visible, removed_at__isnull=True)
     tz = timezone.get_default_timezone()
     if data["client"]:
-        feedback = feedback.filter(client_id=data["client"])
-        tz_name = visible.filter(pk=data["client"]).values_list("timezone", flat=True).first()
-        tz = ZoneInfo(tz_name) if tz_name else tz
+        tz_name = clients_visible_to(user=user).filter(pk=data["client"]).values_list("timezone", flat=True)
+        tz = ZoneInfo(tz_name.first() or tz.key)
+    return feedback_matching(
+        user=user,
+        **{name: data[name] for name in ("client", "location", "status", "sentiment", "rating", "source")},
+        theme=data["theme"],
+        q=data["q"],
+        created_from=datetime.combine(data["start"], time(), tz) if data["start"] else None,
+        created_before=datetime.combine(data["end"] + timedelta(days=1), time(), tz) if data["end"] else None,
+    )
+
+
+def feedback_matching(
+    *, user, client=None, location=None, status=None, sentiment=None, rating=None, source=None,
+    theme=None, q=None, created_from=None, created_before=None,
+):  # fmt: skip
+    """Live feedback the user may see that matches every given filter, newest first.
+
+    The inbox, its CSV export and the API all filter through here.
+    """
+    feedback = Feedback.objects.filter(client__in=clients_visible_to(user=user), removed_at__isnull=True)
+    if any("\x00" in (text or "") for text in (source, theme, q)):
+        return feedback.none()  # stored text never holds NUL, and PostgreSQL refuses it in a query
     exact = {
-        "location_id": data["location"],
-        "status": data["status"],
-        "sentiment": data["sentiment"],
-        "rating": data["rating"],
-        "source": data["source"],
+        "client_id": client,
+        "location_id": location,
+        "status": status,
+        "sentiment": sentiment,
+        "rating": rating,
+        "source": source,
+        "created_at__gte": created_from,
+        "created_at__lt": created_before,
     }
     feedback = feedback.filter(**{field: value for field, value in exact.items() if value not in (None, "")})
-    if data["theme"]:
-        feedback = feedback.filter(themes__contains=[data["theme"]])
-    if data["start"]:
-        feedback = feedback.filter(created_at__gte=datetime.combine(data["start"], time(), tz))
-    if data["end"]:
-        feedback = feedback.filter(
-            created_at__lt=datetime.combine(data["end"] + timedelta(days=1), time(), tz)
-        )
-    if data["q"]:
-        feedback = feedback.filter(Q(comment__icontains=data["q"]) | Q(customer_name__icontains=data["q"]))
+    if theme:
+        feedback = feedback.filter(themes__contains=[theme])
+    if q:
+        feedback = feedback.filter(Q(comment__icontains=q) | Q(customer_name__icontains=q))
     return feedback.order_by("-created_at", "-id")
 
 

@@ -3,12 +3,11 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 
 from agency.api.models import ApiToken, token_hash
-from clients.models import Feedback, Location, SyncRun
-from clients.selectors import clients_visible_to, feedback_stats
+from clients.models import Location, SyncRun
+from clients.selectors import clients_visible_to, feedback_matching, feedback_stats
 
 
 def api_token_authenticate(*, raw):
@@ -32,30 +31,15 @@ def feedback_list(*, user, filters):
     ``filters`` holds validated values: status, sentiment, days, client, location,
     rating, source, theme, q, since, until (each optional).
     """
-    items = Feedback.objects.filter(removed_at__isnull=True, client__in=clients_visible_to(user=user))
-    if any("\x00" in (filters.get(name) or "") for name in ("source", "theme", "q")):
-        return items.none()  # stored text never holds NUL (and PostgreSQL refuses it in a query)
-    simple = {
-        "status": "status",
-        "sentiment": "sentiment",
-        "client": "client_id",
-        "location": "location_id",
-        "rating": "rating",
-        "source": "source",
-        "since": "created_at__gte",
-        "until": "created_at__lt",
-    }
-    for name, lookup in simple.items():
-        if filters.get(name) is not None:
-            items = items.filter(**{lookup: filters[name]})
+    since = filters.get("since")
     if filters.get("days"):
-        items = items.filter(created_at__gte=timezone.now() - timedelta(days=filters["days"]))
-    if filters.get("theme"):
-        items = items.filter(themes__contains=[filters["theme"]])
-    if filters.get("q"):
-        q = filters["q"]
-        items = items.filter(Q(comment__icontains=q) | Q(customer_name__icontains=q))
-    return items.order_by("-created_at", "-id")
+        recent = timezone.now() - timedelta(days=filters["days"])
+        since = max(since, recent) if since else recent
+    simple = ("client", "location", "status", "sentiment", "rating", "source", "theme", "q")
+    return feedback_matching(
+        user=user, created_from=since, created_before=filters.get("until"),
+        **{name: filters.get(name) for name in simple},
+    )  # fmt: skip
 
 
 def sync_runs_visible_to(*, user):
