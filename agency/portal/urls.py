@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agency.portal import clients, dashboard, inbox, overview
+from agency.portal import clients, dashboard, inbox, locations, overview
 
 urlpatterns = [
     path("", overview.overview, name="home"),
@@ -22,6 +22,10 @@ urlpatterns = [
         name="location_resume",
     ),
     path("clients/<int:pk>/locations/<int:location_pk>/sync/", clients.location_sync, name="location_sync"),
+    path("clients/<int:pk>/locations/new/", locations.location_new, name="location_new"),
+    path(
+        "clients/<int:pk>/locations/<int:location_pk>/login/", locations.location_login, name="location_login"
+    ),
     path("clients/<int:pk>/sync-status/", dashboard.client_sync_status, name="client_sync_status"),
     path("feedback/", inbox.inbox, name="inbox"),
     path("feedback/export.csv", inbox.feedback_export, name="feedback_export"),

@@ -6,6 +6,7 @@ ACTIONS = {
     "client.created": "added the client",
     "client.updated": "edited the client",
     "client.removed": "removed the client",
+    "location.added": "added the location",
     "location.credentials_replaced": "replaced the PulseBack login of",
     "location.paused": "paused the sync of",
     "location.login_requested": "asked the business owner for the PulseBack login of",
