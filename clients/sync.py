@@ -294,7 +294,9 @@ class _Run:
             )
 
 
+@transaction.atomic
 def _fail(run, location, state, message):
+    """The run and its location's state change together: a page never sees one without the other."""
     now = timezone.now()
     run.state, run.finished_at, run.error = SyncState.FAILED, now, message
     run.save()
@@ -338,15 +340,16 @@ def location_sync(*, location_id, kind, run_id=None, on_progress=None):
         raise
     else:
         now = timezone.now()
-        run.state, run.finished_at, run.retries = SyncState.SUCCEEDED, now, client.stats.retries
-        run.save()
         updates = {"state": ConnectionState.CONNECTED, "last_synced_at": now, "last_error": ""}
         if location.connected_at is None:
             updates["connected_at"] = now
         if kind != SyncKind.INCREMENTAL:
             updates["backfilled_at"] = now
-        Location.objects.filter(pk=location.pk).update(**updates)
-        alerts_after_sync(run=run)
+        with transaction.atomic():  # run and location change together (progress pages poll both)
+            run.state, run.finished_at, run.retries = SyncState.SUCCEEDED, now, client.stats.retries
+            run.save()
+            Location.objects.filter(pk=location.pk).update(**updates)
+            alerts_after_sync(run=run)
         logger.info(
             "synced location %s in %s (%s): %s fetched, %s new, %s updated, %s removed, %s skipped",
             location.pk,

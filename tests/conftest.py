@@ -16,7 +16,7 @@ from django.test import Client as HttpClient
 from agency.models import Agency
 from agency.services import agency_create
 from agency.team.models import Role, User
-from clients.models import Client, Location
+from clients.models import Client, Location, ViewerAccess
 from clients.pulseback.sandbox import Sandbox, SandboxServer
 
 PASSWORD = "a-Strong-passw0rd!"
@@ -152,3 +152,57 @@ def committed(fn):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(run).result()
+
+
+# --- Who looks at the portal: client viewers, and the owner of the other agency ---
+
+
+@pytest.fixture
+def viewer_of(make_user):
+    """A client-viewer user who may see only ``client``."""
+
+    def make(client):
+        user = make_user(Role.CLIENT_VIEWER)
+        ViewerAccess.objects.create(user=user, client=client)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def outsider(agency, other_agency):
+    """A test client logged in as the owner of agency "beta", sending requests to agency "alpha"."""
+    connection.set_tenant(other_agency)
+    client = host_client(other_agency, user=User.objects.get(email="owner@beta.test"))
+    connection.set_tenant(agency)
+    client.defaults["HTTP_HOST"] = agency.get_primary_domain().domain
+    return client
+
+
+@pytest.fixture
+def beta_owner_client(agency, other_agency):
+    """The owner of agency "beta" on beta's own domain."""
+    connection.set_tenant(other_agency)
+    client = host_client(other_agency, user=User.objects.get(email="owner@beta.test"))
+    connection.set_tenant(agency)
+    return client
+
+
+def login_redirect(response):
+    return response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def sandbox_login(sandbox_account, sandbox_server):
+    """The login and addresses of a fresh sandbox PulseBack account with ``items`` items."""
+
+    def make(items=42):
+        return {
+            "pulseback_email": sandbox_account(items=items),
+            "pulseback_password": SANDBOX_PASSWORD,
+            "api_url": sandbox_server.api_url,
+            "auth_url": sandbox_server.auth_url,
+            "anon_key": sandbox_server.anon_key,
+        }
+
+    return make

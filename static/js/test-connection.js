@@ -11,7 +11,8 @@ document.addEventListener("DOMContentLoaded", () => {
     result.className = "msg";
     result.textContent = "Signing in to PulseBack…";
     try {
-      const answer = await fetch(button.form.action || window.location.href, {
+      // Not form.action: the buttons named "action" shadow it.
+      const answer = await fetch(button.form.getAttribute("action") || window.location.href, {
         method: "POST", body: data, headers: { "X-Requested-With": "fetch" }, credentials: "same-origin",
       });
       if (!(answer.headers.get("Content-Type") || "").includes("json")) {

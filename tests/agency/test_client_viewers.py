@@ -5,7 +5,7 @@ from django.core import mail
 from agency.team.models import Invitation, Role, User
 from clients.models import ViewerAccess
 from tests.conftest import PASSWORD, host_client
-from tests.portal.conftest import ClientFactory
+from tests.factories import ClientFactory
 
 
 def test_invited_business_owner_sees_only_their_client(agency, owner, django_capture_on_commit_callbacks):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from agency.team.models import AuditEvent, ConnectInvitation, Role
 from clients.models import Location, SyncRun
 from tests.conftest import SANDBOX_PASSWORD, host_client
-from tests.portal.conftest import ClientFactory
+from tests.factories import ClientFactory
 
 
 def ask(agency, owner, client, sandbox_server, capture):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from clients.alerts.models import Alert, AlertKind, AlertRule
 from clients.alerts.services import alert_email, alerts_after_sync, alerts_check, alerts_digest_send
 from clients.models import ConnectionState, Sentiment, Status, SyncKind, SyncRun
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 10, 20, 12, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 from agency.team.models import Role
 from clients.alerts.models import Alert, AlertKind, AlertRule
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, login_redirect
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory
 
 
 def make_alert(client, key="k"):

@@ -11,7 +11,7 @@ from agency.webhooks.models import WebhookDelivery
 from agency.webhooks.services import endpoint_create
 from reports.models import Report, ReportState
 from reports.services import report_generate
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 10, 5, 9, tzinfo=UTC)
 PERIOD = {"start": "2026-09-01", "end": "2026-09-30"}

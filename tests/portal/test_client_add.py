@@ -4,8 +4,7 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import Client, SyncKind, SyncRun, SyncState
-from tests.conftest import host_client
-from tests.portal.conftest import login_redirect
+from tests.conftest import host_client, login_redirect
 
 FORM = {"name": "Café <Lune>", "timezone": "Europe/Paris", "report_recipients": "a@x.test, b@x.test"}
 

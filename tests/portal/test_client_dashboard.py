@@ -7,8 +7,8 @@ import time_machine
 
 from agency.team.models import Role
 from clients.models import SyncKind, SyncRun, SyncState
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect, rollup
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 4, 30, 10, tzinfo=UTC)
 

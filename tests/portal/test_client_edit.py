@@ -6,8 +6,8 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import FeedbackDaily
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect, rollup
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import Client, Feedback, FeedbackDaily, FeedbackStatusChange
-from tests.conftest import host_client
-from tests.portal.conftest import FeedbackFactory, login_redirect, rollup
+from tests.conftest import host_client, login_redirect
+from tests.factories import FeedbackFactory, rollup
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import FeedbackStatusChange
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
 
 
 @pytest.fixture

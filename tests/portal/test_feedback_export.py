@@ -7,8 +7,8 @@ import pytest
 
 from agency.portal.inbox import csv_cell
 from agency.team.models import Role
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
 
 
 def rows(response):

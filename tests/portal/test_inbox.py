@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from agency.team.models import Role
 from clients.selectors import feedback_filtered
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
 
 
 @pytest.fixture

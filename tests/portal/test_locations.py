@@ -3,7 +3,7 @@
 from agency.team.models import AuditEvent, Role
 from clients.models import ConnectionState, Location, SyncRun
 from tests.conftest import SANDBOX_PASSWORD, host_client
-from tests.portal.conftest import LocationFactory
+from tests.factories import LocationFactory
 
 
 def test_manager_adds_a_location_and_its_backfill_is_queued(agency, owner, sandbox_login):

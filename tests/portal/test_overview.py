@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from agency.team.models import Role
 from clients.models import ConnectionState, SyncKind, SyncRun, SyncState
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect, rollup
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 4, 30, 10, tzinfo=UTC)
 

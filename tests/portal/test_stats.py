@@ -10,7 +10,7 @@ from clients.models import Feedback, FeedbackDaily, SyncKind
 from clients.rollups import feedback_daily_refresh
 from clients.selectors import feedback_stats
 from clients.sync import location_sync
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, rollup
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 PARIS = ZoneInfo("Europe/Paris")
 

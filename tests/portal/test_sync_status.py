@@ -4,8 +4,8 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import ConnectionState, SyncKind, SyncRun, SyncState
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, LocationFactory, login_redirect
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, LocationFactory
 
 
 @pytest.fixture

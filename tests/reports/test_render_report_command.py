@@ -5,7 +5,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 10, 5, tzinfo=UTC)
 

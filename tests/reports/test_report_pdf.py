@@ -10,7 +10,7 @@ import time_machine
 from clients.models import Sentiment, Status
 from reports.models import ALL_SECTIONS, Report
 from reports.services import report_render
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 TODAY = datetime(2026, 10, 5, 9, tzinfo=UTC)
 START, END = date(2026, 9, 1), date(2026, 9, 30)

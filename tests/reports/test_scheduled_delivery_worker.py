@@ -19,7 +19,7 @@ from clients.selectors import client_local_today
 from reports.models import Report, ReportDelivery, ReportSchedule, ReportState
 from reports.tasks import reports_due
 from tests.conftest import committed
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 
 @pytest.fixture

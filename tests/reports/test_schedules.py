@@ -8,7 +8,7 @@ from django.core import mail
 
 from reports.models import ReportDelivery, ReportSchedule, ReportState
 from reports.services import report_approve, report_generate, report_send, schedule_period, schedules_run
-from tests.portal.conftest import FeedbackFactory, LocationFactory, rollup
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 
 from agency.team.models import Role
 from reports.models import Report, ReportSchedule, ReportState
-from tests.conftest import host_client
-from tests.portal.conftest import ClientFactory, FeedbackFactory, LocationFactory, login_redirect, rollup
+from tests.conftest import host_client, login_redirect
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 NOW = datetime(2026, 10, 5, 9, tzinfo=UTC)
 

@@ -1,3 +1,0 @@
-from tests.portal.conftest import outsider, viewer_of
-
-__all__ = ["outsider", "viewer_of"]
