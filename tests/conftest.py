@@ -5,6 +5,7 @@ setting them up costs a fraction of a second. Each test runs in a transaction
 that is rolled back, so tests never see each other's rows.
 """
 
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,6 +21,35 @@ from clients.models import Client, Location, ViewerAccess
 from clients.pulseback.sandbox import Sandbox, SandboxServer
 
 PASSWORD = "a-Strong-passw0rd!"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker):
+    """Before this run's test database is made: drop those of runs whose process is gone.
+
+    Each run has its own test database (test_portal_<pid>); a run that was killed, or whose
+    database was still in use at its end, leaves its own behind. Only on the embedded server.
+    """
+    from django.db import connection as default
+
+    if os.environ.get("DATABASE_URL"):
+        return  # a shared server: other machines' runs are not ours to judge
+    with django_db_blocker.unblock(), default._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'test_portal_%%'")
+        for (name,) in cursor.fetchall():
+            pid = name.rsplit("_", 1)[-1]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
