@@ -1,8 +1,11 @@
 """Agencies (tenants) and their domains. These tables live in the public schema."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
+from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
 
 RESERVED_SLUGS = frozenset(
     {
@@ -48,6 +51,23 @@ class Agency(TenantMixin):
     @staticmethod
     def schema_name_for(slug):
         return "agency_" + slug.replace("-", "_")
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the migrated template schema, its migration records included.
+
+        django-tenants would then run every migration again as "fake" to record them, which
+        costs a noticeable part of a sign-up and grows with each migration; the cloned
+        ``django_migrations`` rows already say the same (``manage.py migrate`` keeps the
+        template current). Without a template, django-tenants' own way applies.
+        """
+        template = settings.TENANT_BASE_SCHEMA
+        if not (sync_schema and schema_exists(template)):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        CloneSchema().clone_schema(template, self.schema_name, "DATA")
+        connection.set_schema_to_public()
+        return True
 
 
 class Domain(DomainMixin):
