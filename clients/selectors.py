@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agency.team.models import Role
 from clients import stats
+from clients.alerts.models import Alert, AlertKind
 from clients.filters import FeedbackFilterForm
 from clients.models import Client, Feedback, Location, SyncRun, SyncState, TagKind
 
@@ -121,8 +122,12 @@ def client_dashboard(*, client, location=None, period):
 def overview_clients(*, user, days, q="", now=None):
     """The agency overview: a row per visible client for the last ``days`` days, with the change
     against the ``days`` before, open items, last sync and alerts."""
-    rows = stats.overview_rows(
-        clients=clients_visible_to(user=user), days=days, now=now or timezone.now(), q=q
+    now = now or timezone.now()
+    rows = stats.overview_rows(clients=clients_visible_to(user=user), days=days, now=now, q=q)
+    spiking = set(
+        Alert.objects.filter(
+            kind=AlertKind.SPIKE, read_at__isnull=True, created_at__gte=now - timedelta(days=7)
+        ).values_list("client_id", flat=True)
     )
     for row in rows:
         row["average_rating"] = row["rating_sum"] / row["count"] if row["count"] else None
@@ -132,6 +137,7 @@ def overview_clients(*, user, days, q="", now=None):
             None if row["average_rating"] is None or previous is None else row["average_rating"] - previous
         )
         row["negative_share"] = row["negative"] / row["rated"] if row["rated"] else None
+        row["negative_spike"] = row["id"] in spiking
     return rows
 
 

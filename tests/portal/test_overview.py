@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agency.team.models import Role
+from clients.alerts.models import Alert, AlertKind
 from clients.models import ConnectionState, SyncKind, SyncRun, SyncState
 from tests.conftest import host_client, login_redirect
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
@@ -121,3 +122,12 @@ def test_query_count_does_not_grow_with_clients(agency, owner):
         return len(context.captured_queries)
 
     assert queries_with(3) == queries_with(30)
+
+
+def test_an_unread_negative_spike_shows_on_the_overview(agency, owner):
+    client = ClientFactory(name="Spiky Café")
+    Alert.objects.create(kind=AlertKind.SPIKE, client=client, key="s", message="9 negative reviews")
+
+    page = host_client(agency, user=owner).get("/").content.decode()
+
+    assert "Negative spike" in page
