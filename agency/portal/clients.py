@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from agency.portal.access import client_location_or_404, visible_client_or_404
 from agency.portal.forms import ClientForm, NewClientForm
 from agency.team.access import manager_required
+from agency.team.audit import audit_record
 from clients import onboarding, services
 
 
@@ -58,6 +59,7 @@ def client_add(request):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
+            audit_record(actor=request.user, action="client.created", target=client)
             messages.success(request, f"{client.name} was added; its feedback is being synced.")
             return redirect("client_dashboard", pk=client.pk)
     return render(request, "portal/client_add.html", {"form": form})
@@ -83,6 +85,7 @@ def client_edit(request, pk):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
+            audit_record(actor=request.user, action="client.updated", target=client)
             messages.success(request, "Saved.")
             return redirect("client_dashboard", pk=client.pk)
     return render(request, "portal/client_edit.html", {"form": form, "client": client})
@@ -92,13 +95,14 @@ def client_edit(request, pk):
 def client_remove(request, pk):
     client = visible_client_or_404(user=request.user, pk=pk)
     if request.method == "POST":
+        audit_record(actor=request.user, action="client.removed", target=client)
         onboarding.client_remove(client=client)
         messages.success(request, f"{client.name} and all its feedback were removed.")
         return redirect("home")
     return render(request, "portal/client_remove.html", {"client": client})
 
 
-def _location_action(request, pk, location_pk, action, done):
+def _location_action(request, pk, location_pk, action, done, audit_action=None):
     client = visible_client_or_404(user=request.user, pk=pk)
     location = client_location_or_404(client=client, pk=location_pk)
     try:
@@ -106,6 +110,8 @@ def _location_action(request, pk, location_pk, action, done):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
+        if audit_action:
+            audit_record(actor=request.user, action=audit_action, target=location)
         messages.success(request, done.format(location=location.name))
     return redirect("client_dashboard", pk=client.pk)
 
@@ -113,14 +119,21 @@ def _location_action(request, pk, location_pk, action, done):
 @manager_required
 @require_POST
 def location_pause(request, pk, location_pk):
-    return _location_action(request, pk, location_pk, services.location_pause, "{location} is paused.")
+    return _location_action(
+        request, pk, location_pk, services.location_pause, "{location} is paused.", "location.paused"
+    )
 
 
 @manager_required
 @require_POST
 def location_resume(request, pk, location_pk):
     return _location_action(
-        request, pk, location_pk, services.location_resume, "{location} is resumed; a sync is queued."
+        request,
+        pk,
+        location_pk,
+        services.location_resume,
+        "{location} is resumed; a sync is queued.",
+        "location.resumed",
     )
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from agency.team.models import AuditEvent, Role
+from clients.models import Client
 from tests.conftest import host_client
 
 
@@ -35,3 +36,20 @@ def test_branding_changes_name_the_fields_not_their_secrets(agency, owner):
 @pytest.mark.parametrize("role", [Role.STAFF, Role.CLIENT_VIEWER])
 def test_only_owners_and_admins_read_the_log(agency, make_user, role):
     assert host_client(agency, user=make_user(role)).get("/settings/audit/").status_code == 403
+
+
+def test_client_changes_are_recorded(agency, owner, sandbox_login):
+    web = host_client(agency, user=owner)
+    form = {"name": "Bistro Verde", "timezone": "UTC", **sandbox_login(), "action": "save"}
+    web.post("/clients/new/", form)
+    client = Client.objects.get()
+    location = client.locations.get()
+    web.post(f"/clients/{client.pk}/locations/{location.pk}/pause/")
+    web.post(f"/clients/{client.pk}/remove/")
+
+    actions = list(AuditEvent.objects.order_by("at", "id").values_list("action", "target"))
+    assert actions == [
+        ("client.created", "Bistro Verde"),
+        ("location.paused", "Bistro Verde — Bistro Verde"),
+        ("client.removed", "Bistro Verde"),
+    ]
