@@ -7,7 +7,7 @@ class BrandingForm(forms.ModelForm):
     logo_upload = forms.FileField(
         label="Logo",
         required=False,
-        help_text="PNG or JPEG, at most 2 MB. Shown in the header, emails and reports.",
+        help_text="PNG, JPEG or SVG, at most 2 MB. Shown in the header, emails and reports.",
     )
     remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
 

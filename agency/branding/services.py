@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
+from agency.branding.svg import svg_sanitise
 from agency.team.audit import audit_record
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -42,21 +43,21 @@ def brand_color_check(value, *, minimum):
 
 
 def logo_process(upload):
-    """A checked, re-encoded PNG of an uploaded PNG or JPEG logo; ValidationError says what is wrong.
+    """A checked logo, ready to store; ValidationError says what is wrong.
 
-    Re-encoding drops anything but pixels (metadata, scripts, polyglot tricks).
-    SVG is refused: it can carry scripts and is not rasterised here.
+    PNG and JPEG are re-encoded as PNG, which drops anything but pixels (metadata,
+    polyglot tricks); SVG keeps only drawing elements (agency.branding.svg).
     """
     if upload.size > MAX_LOGO_BYTES:
         raise ValidationError(f"The logo is too big ({upload.size // 1024} KB): at most 2 MB.")
     head = upload.read(512)
     upload.seek(0)
     if b"<svg" in head.lower() or b"<?xml" in head.lower():
-        raise ValidationError("SVG logos are not accepted: upload a PNG or JPEG.")
+        return ContentFile(svg_sanitise(upload.read()), name="logo.svg")
     try:
         with Image.open(upload) as probe:
             if probe.format not in ("PNG", "JPEG"):
-                raise ValidationError("Upload a PNG or JPEG image.")
+                raise ValidationError("Upload a PNG, JPEG or SVG image.")
             if probe.width * probe.height > MAX_LOGO_PIXELS:
                 raise ValidationError("The image has too many pixels: at most 4096 × 4096.")
             probe.verify()
@@ -65,7 +66,7 @@ def logo_process(upload):
             image.load()
             image = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError("This file is not an image we can read: upload a PNG or JPEG.") from None
+        raise ValidationError("This file is not an image we can read: upload a PNG, JPEG or SVG.") from None
     image.thumbnail(LOGO_BOX)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
@@ -107,6 +108,7 @@ def logo_bytes(agency):
         return None
     try:
         with agency.logo.open("rb") as fh:
-            return fh.read(), "image/png"
+            data = fh.read()
     except OSError:
         return None
+    return data, "image/svg+xml" if agency.logo.name.endswith(".svg") else "image/png"

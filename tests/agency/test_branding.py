@@ -56,11 +56,12 @@ def test_jpeg_is_accepted_and_stored_as_png(agency, owner):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
-         "SVG logos are not accepted"),
+        (SimpleUploadedFile("logo.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>'),
+         "declares a DTD or entities"),
+        (SimpleUploadedFile("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect'), "cannot be read"),
         (SimpleUploadedFile("logo.png", b"this is not an image"), "not an image we can read"),
         (SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (2 * 1024 * 1024 + 1)), "too big"),
-        (image_file("GIF", name="logo.gif"), "Upload a PNG or JPEG"),
+        (image_file("GIF", name="logo.gif"), "Upload a PNG, JPEG or SVG"),
     ],
 )  # fmt: skip
 def test_bad_logos_are_refused_and_nothing_is_saved(agency, owner, upload, message):
@@ -105,3 +106,32 @@ def test_a_broken_logo_falls_back_to_the_name(agency, owner):
 
     assert logo_bytes(Agency.objects.get(pk=agency.pk)) is None
     assert host_client(agency).get("/branding/logo.png").status_code == 404
+
+
+EVIL_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+  viewBox="0 0 10 10" onload="alert(1)"><script>alert(2)</script><foreignObject><iframe src="https://evil.example"/></foreignObject>
+  <a xlink:href="javascript:alert(3)"><rect width="10" height="10" fill="url(https://evil.example/x)"/></a>
+  <image href="file:///etc/passwd"/><circle cx="5" cy="5" r="4" fill="#1f4e9c" style="x"/></svg>"""
+
+
+def test_an_svg_logo_keeps_only_its_drawing(agency, owner):
+    web = host_client(agency, user=owner)
+
+    web.post("/settings/branding/", {**FORM, "logo_upload": SimpleUploadedFile("logo.svg", EVIL_SVG)})
+
+    response = web.get("/branding/logo.png")
+    svg = response.content.decode()
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert '<circle cx="5" cy="5" r="4" fill="#1f4e9c"' in svg
+    for gone in (
+        "script",
+        "onload",
+        "foreignObject",
+        "iframe",
+        "javascript",
+        "evil.example",
+        "passwd",
+        "style",
+    ):
+        assert gone not in svg
