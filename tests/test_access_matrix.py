@@ -37,6 +37,7 @@ PAGES = {
     "client_remove": (MANAGER, {"pk": "client"}),
     "location_new": (MANAGER, {"pk": "client"}),
     "location_login": (MANAGER, {"pk": "client", "location_pk": "location"}),
+    "pos_trigger_page": (MANAGER, {"pk": "client", "location_pk": "location"}),
     "client_viewers": (MANAGER, {"pk": "client"}),
     "connect_request": (MANAGER, {"pk": "client"}),
     "team": (MANAGER, {}),
