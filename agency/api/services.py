@@ -10,7 +10,8 @@ from django.utils import timezone
 from agency.api import pulseback
 from agency.api.models import ApiToken, Scope
 from agency.team.models import Role
-from clients.models import Client, Location
+from clients import onboarding
+from clients.models import Location
 from clients.services import client_create
 
 logger = logging.getLogger(__name__)
@@ -51,45 +52,21 @@ def api_token_touch(*, token, now=None):
 
 
 def client_create_checked(
-    *,
-    name,
-    pulseback_email,
-    pulseback_password,
-    location_name="",
-    timezone_name="UTC",
-    report_recipients=(),
-    notes="",
-    api_url="",
-    auth_url="",
-    anon_key="",
+    *, pulseback_email, pulseback_password, api_url="", auth_url="", anon_key="", **details
 ):
     """A client whose PulseBack login is tested first (sign in, count items), then saved.
 
     The session of the test sign-in is kept on the location, so its first sync
     does not sign in again. Raises ValidationError naming the field at fault.
+    ``details``: the other arguments of clients.services.client_create.
     """
-    probe = Location(
-        name=location_name or name,
-        pulseback_email=(pulseback_email or "").strip().lower(),
-        pulseback_password=pulseback_password,
-        api_url=api_url,
-        auth_url=auth_url,
-        anon_key=anon_key,
-    )
+    login = {"pulseback_email": pulseback_email, "pulseback_password": pulseback_password,
+             "api_url": api_url, "auth_url": auth_url, "anon_key": anon_key}  # fmt: skip
+    probe = Location(name=details.get("location_name") or details.get("name"), **login)
+    probe.pulseback_email = (pulseback_email or "").strip().lower()
     session, total = pulseback.login_check(location=probe)
     with transaction.atomic():
-        client, location = client_create(
-            name=name,
-            pulseback_email=pulseback_email,
-            pulseback_password=pulseback_password,
-            location_name=location_name,
-            timezone_name=timezone_name,
-            report_recipients=report_recipients,
-            notes=notes,
-            api_url=api_url,
-            auth_url=auth_url,
-            anon_key=anon_key,
-        )
+        client, location = client_create(**login, **details)
         pulseback.session_store(location=location, session=session)
     return client, location, total
 
@@ -98,14 +75,18 @@ CLIENT_EDITABLE = ("name", "timezone", "report_recipients", "notes")
 
 
 def client_update(*, client, **changes):
-    for field, value in changes.items():
+    """Change some of a client's details (a new time zone rebuilds its roll-ups)."""
+    for field in changes:
         if field not in CLIENT_EDITABLE:
             raise ValidationError({field: "This field cannot be changed."})
-        setattr(client, field, value.strip() if field == "name" else value)
-    client.full_clean()
-    client.save()
-    return client
+    current = {name: getattr(client, name) for name in CLIENT_EDITABLE}
+    merged = {**current, **changes}
+    return onboarding.client_update(
+        client=client, name=merged["name"], timezone_name=merged["timezone"],
+        report_recipients=merged["report_recipients"], notes=merged["notes"],
+    )  # fmt: skip
 
 
 def client_delete(*, client):
-    Client.objects.filter(pk=client.pk).delete()
+    """The client and all its feedback, deleted in SQL (never loaded into memory)."""
+    onboarding.client_remove(client=client)

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from clients.pulseback.client import address_is_public
+
 METADATA_HOSTS = frozenset(
     {"metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"}
 )
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class TargetRefused(ValueError):
@@ -45,22 +46,6 @@ class Outcome:
     @property
     def ok(self):
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def _effective(ip):
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip in _NAT64:
-            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-    return ip
-
-
-def address_is_public(ip):
-    ip = _effective(ipaddress.ip_address(ip) if isinstance(ip, str) else ip)
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified or ip.is_link_local)
 
 
 def _allow_private():

@@ -106,9 +106,13 @@ def _effective_ip(ip: _IP) -> _IP:
     return ip
 
 
-def _is_public(ip: _IP) -> bool:
-    eff = _effective_ip(ip)
-    return eff.is_global and not (eff.is_multicast or eff.is_reserved or eff.is_unspecified)
+def address_is_public(ip: _IP | str) -> bool:
+    """A public address: not loopback, private, link-local, metadata, multicast or reserved, also
+    when an IPv6 address embeds an IPv4 one. (Outbound webhooks check addresses with it too.)"""
+    eff = _effective_ip(ipaddress.ip_address(ip) if isinstance(ip, str) else ip)
+    return eff.is_global and not (
+        eff.is_multicast or eff.is_reserved or eff.is_unspecified or eff.is_link_local
+    )
 
 
 def check_endpoint_url(url: str, *, allow_loopback_http: bool) -> str:
@@ -171,7 +175,7 @@ def check_endpoint_url(url: str, *, allow_loopback_http: bool) -> str:
             "(127.0.0.1, ::1, localhost) when loopback http is enabled"
         )
     if scheme == "https" and not sandbox_ok:
-        if ip is not None and not _is_public(ip):
+        if ip is not None and not address_is_public(ip):
             raise ValueError(f"endpoint URL host {ip} is a private, loopback, link-local or metadata address")
         if ip is None and (loopback or host in _METADATA_HOSTS):
             raise ValueError(f"endpoint URL host {host!r} is a loopback or metadata host")

@@ -193,3 +193,20 @@ def test_create_while_pulseback_is_down_is_503_and_saves_nothing(api_for, create
 
     assert response.status_code == 503 and response.json()["message"]
     assert not Client.objects.filter(name="Trattoria Uno").exists()
+
+
+def test_a_new_time_zone_moves_the_daily_roll_ups(api_for, agency):
+    from datetime import UTC, date, datetime
+
+    from clients.models import FeedbackDaily
+    from tests.factories import FeedbackFactory, LocationFactory, rollup
+
+    location = LocationFactory(client__timezone="UTC")
+    FeedbackFactory(location=location, created_at=datetime(2026, 9, 12, 23, 30, tzinfo=UTC))
+    rollup(location.client)
+    assert list(FeedbackDaily.objects.values_list("day", flat=True)) == [date(2026, 9, 12)]
+
+    response = api_for().patch(f"/api/v1/clients/{location.client_id}", {"timezone": "Asia/Tokyo"})
+
+    assert response.status_code == 200
+    assert list(FeedbackDaily.objects.values_list("day", flat=True)) == [date(2026, 9, 13)]
