@@ -1,13 +1,16 @@
 """GET/POST /api/v1/clients and GET/PATCH/DELETE /api/v1/clients/{id}."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection
 
 from agency.api.services import api_token_create
 from agency.team.models import Role
-from clients.models import Client, Location, SyncKind, SyncRun
+from clients.models import Client, FeedbackDaily, Location, SyncKind, SyncRun
 from tests.api.conftest import ALL_ROLES, Api
 from tests.conftest import SANDBOX_PASSWORD
+from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -196,11 +199,6 @@ def test_create_while_pulseback_is_down_is_503_and_saves_nothing(api_for, create
 
 
 def test_a_new_time_zone_moves_the_daily_roll_ups(api_for, agency):
-    from datetime import UTC, date, datetime
-
-    from clients.models import FeedbackDaily
-    from tests.factories import FeedbackFactory, LocationFactory, rollup
-
     location = LocationFactory(client__timezone="UTC")
     FeedbackFactory(location=location, created_at=datetime(2026, 9, 12, 23, 30, tzinfo=UTC))
     rollup(location.client)
