@@ -63,7 +63,10 @@ class Command(BaseCommand):
         procs = {}
 
         def start(name, *command):
-            procs[name] = subprocess.Popen([python, *command], cwd=settings.BASE_DIR, env=env)
+            # A session of its own: Ctrl-C reaches only this process, which stops each child once.
+            procs[name] = subprocess.Popen(
+                [python, *command], cwd=settings.BASE_DIR, env=env, start_new_session=True
+            )
 
         try:
             start("sandbox", "manage.py", "pulseback_sandbox", "--port", str(SANDBOX_PORT))
