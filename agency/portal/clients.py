@@ -88,7 +88,8 @@ def client_edit(request, pk):
             audit_record(actor=request.user, action="client.updated", target=client)
             messages.success(request, "Saved.")
             return redirect("client_dashboard", pk=client.pk)
-    return render(request, "portal/client_edit.html", {"form": form, "client": client})
+    context = {"form": form, "client": client, "title": f"Edit {client.name}"}
+    return render(request, "portal/client_form.html", context)
 
 
 @manager_required

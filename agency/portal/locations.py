@@ -47,7 +47,7 @@ def location_new(request, pk):
             audit_record(actor=request.user, action="location.added", target=location)
             messages.success(request, f"{location.name} was added; its feedback is being synced.")
             return redirect("client_dashboard", pk=client.pk)
-    return render(request, "portal/location_form.html",
+    return render(request, "portal/client_form.html",
                   {"form": form, "client": client, "title": f"Add a location to {client.name}"})  # fmt: skip
 
 
@@ -70,4 +70,4 @@ def location_login(request, pk, location_pk):
             )
             return redirect("client_dashboard", pk=client.pk)
     title = f"Replace the PulseBack login of {location.name}"
-    return render(request, "portal/location_form.html", {"form": form, "client": client, "title": title})
+    return render(request, "portal/client_form.html", {"form": form, "client": client, "title": title})
