@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import math
 import re
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
 
-from clients.pulseback.sandbox import DEMO_ACCOUNTS, Sandbox, SandboxError, SandboxServer, serve
+from clients.pulseback.sandbox import (
+    COUNTERS,
+    DEMO_ACCOUNTS,
+    Sandbox,
+    SandboxError,
+    SandboxServer,
+    check_switches,
+    serve,
+)
 
 BISTRO_EMAIL, BISTRO_PASSWORD, _ = DEMO_ACCOUNTS[0]
 TOKEN_URL = "/auth/v1/token"
@@ -580,6 +593,342 @@ def test_api_rate_limit_scope(http, sandbox):
     assert list_(http, two).headers["X-RateLimit-Remaining"] == "3"
 
 
+# ------------------------------------------------------ switches: helpers
+FIXED_NOW = 1_800_000_000.0
+STATUS_ORDER = ("new", "reviewed", "resolved")
+
+
+@contextlib.contextmanager
+def started(seed=5, items=120, **switches):
+    """A sandbox with one account ``a@b.test`` (password ``pw``) on a fixed clock,
+    started with ``switches``, and an httpx client on it."""
+    sb = Sandbox(seed=seed, accounts=[("a@b.test", "pw", "A", items)], clock=lambda: FIXED_NOW, **switches)
+    with SandboxServer(sb) as srv, httpx.Client(base_url=srv.url, timeout=5.0) as http:
+        yield sb, http
+
+
+def stats_of(http: httpx.Client, email=BISTRO_EMAIL) -> dict[str, int]:
+    resp = http.get("/__sandbox__/stats", params={"email": email})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def truth(http: httpx.Client, email=BISTRO_EMAIL) -> dict:
+    return http.get("/__sandbox__/items", params={"email": email}).json()
+
+
+def jwt_claims(access_token: str) -> dict:
+    part = access_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+# ----------------------------------------------- switch: token lifetime
+def test_token_lifetime_switch(http, sandbox):
+    changes = {"expires_in": 10, "credentials_error_shape": "new"}
+    assert http.post("/__sandbox__/config", json=changes).json()["expires_in"] == 10
+    issued = sandbox.now()
+    session = sign_in(http).json()
+    assert session["expires_in"] == 10 and session["expires_at"] == int(issued) + 10
+    assert jwt_claims(session["access_token"])["exp"] == session["expires_at"]
+    sandbox.advance_clock(9.9)
+    assert list_(http, session["access_token"]).status_code == 200
+    sandbox.advance_clock(0.1)
+    expired = list_(http, session["access_token"])
+    assert expired.status_code == 401 and expired.json()["message"] == "Invalid or expired token"
+    renewed = refresh(http, session["refresh_token"]).json()
+    assert renewed["expires_in"] == 10 and list_(http, renewed["access_token"]).status_code == 200
+    reused = refresh(http, session["refresh_token"])  # single use: refused, and the session ends
+    assert reused.status_code == 400 and reused.json()["error_code"] == "refresh_token_already_used"
+    assert list_(http, renewed["access_token"]).status_code == 401  # revoked, not expired
+    counts = stats_of(http)
+    assert (counts["api_401"], counts["api_401_expired"]) == (2, 1)
+    assert (counts["refreshes"], counts["refresh_failures"], counts["families_revoked_on_reuse"]) == (1, 1, 1)
+
+
+def test_token_lifetime_at_start_up_and_its_bounds(http):
+    with started(expires_in=10) as (sb, c):
+        session = sign_in(c, "a@b.test", "pw").json()
+        assert session["expires_in"] == 10 and session["expires_at"] == int(FIXED_NOW) + 10
+        sb.advance_clock(10)
+        assert list_(c, session["access_token"]).status_code == 401
+        assert stats_of(c, "a@b.test")["api_401_expired"] == 1
+    for bad in (0, -5, "10", None):
+        assert http.post("/__sandbox__/config", json={"expires_in": bad}).status_code == 400
+    with pytest.raises(SandboxError):
+        Sandbox(accounts=[], expires_in=0)
+
+
+# --------------------------------------------------- switch: clock skew
+@pytest.mark.parametrize("skew", [-300, 45.5])
+def test_clock_skew_moves_expires_at_but_not_expiry(http, sandbox, skew):
+    assert http.post("/__sandbox__/config", json={"clock_skew": skew, "expires_in": 60}).status_code == 200
+    now = sandbox.now()
+    session = sign_in(http).json()
+    assert session["expires_in"] == 60 and session["expires_at"] == int(now + skew) + 60
+    claims = jwt_claims(session["access_token"])
+    assert (claims["iat"], claims["exp"]) == (int(now + skew), session["expires_at"])
+    sandbox.advance_clock(59)  # with skew -300, expires_at is long past: the token still works
+    assert list_(http, session["access_token"]).status_code == 200
+    sandbox.advance_clock(1)
+    assert list_(http, session["access_token"]).status_code == 401
+    renewed = refresh(http, session["refresh_token"]).json()
+    assert renewed["expires_in"] == 60 and renewed["expires_at"] == int(sandbox.now() + skew) + 60
+
+
+def test_clock_skew_at_start_up():
+    with started(clock_skew=-90, expires_in=30) as (sb, c):
+        session = sign_in(c, "a@b.test", "pw").json()
+        assert session["expires_at"] == int(FIXED_NOW) - 90 + 30
+        assert c.get("/__sandbox__/config").json()["clock_skew"] == -90
+        sb.advance_clock(29)
+        assert list_(c, session["access_token"]).status_code == 200
+
+
+# ------------------------------------------------- switch: 429 bursts
+def test_repeating_429_bursts(http, sandbox):
+    tok = token(http)
+    body = {"api_429_every": 3, "api_429_burst": 2, "api_429_retry_after": 2}
+    assert http.post("/__sandbox__/faults", json=body).json()["api_429_every"] == 3
+    answers = [list_(http, tok) for _ in range(10)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429] * 2
+    assert {r.headers["Retry-After"] for r in answers if r.status_code == 429} == {"2"}
+    assert all("X-RateLimit-Remaining" in r.headers for r in answers)
+    sandbox.set_faults(api_429_next=1)  # a one-off burst goes first and leaves the cycle alone
+    assert [list_(http, tok).status_code for _ in range(5)] == [429, 200, 200, 200, 429]
+    http.post("/__sandbox__/faults", json={"api_429_burst": 1})  # restarts the cycle
+    assert [list_(http, tok).status_code for _ in range(8)] == [200, 200, 200, 429] * 2
+    http.post("/__sandbox__/faults/clear")
+    assert all(list_(http, tok).status_code == 200 for _ in range(5))
+    counts = stats_of(http)
+    assert (counts["api_429_fault"], counts["api_429_limit"], counts["api_requests"]) == (8, 0, 28)
+
+
+def test_repeating_429_bursts_at_start_up():
+    with started(api_429_every=1, api_429_burst=2, api_429_retry_after=None) as (_sb, c):
+        tok = token(c, "a@b.test", "pw")
+        answers = [list_(c, tok) for _ in range(6)]
+        assert [r.status_code for r in answers] == [200, 429, 429] * 2
+        assert not any("Retry-After" in r.headers for r in answers)
+
+
+def test_retry_after_as_http_date(http, sandbox):
+    tok = token(http)
+    http.post("/__sandbox__/config", json={"retry_after_format": "date"})
+    sandbox.set_faults(api_429_next=1, api_429_retry_after=2.5)
+    resp = list_(http, tok)
+    assert resp.status_code == 429
+    assert parsedate_to_datetime(resp.headers["Retry-After"]).timestamp() == math.ceil(sandbox.now() + 2.5)
+
+
+# ------------------------------------------------ switch: request quota
+def test_request_quota_switch(http, sandbox):
+    http.post("/__sandbox__/config", json={"api_rate_limit": 3, "api_rate_window": 20})
+    tok = token(http)
+    answers = [list_(http, tok) for _ in range(5)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0", "0"]
+    assert answers[2].headers["X-RateLimit-Reset"] == "20" and answers[3].headers["Retry-After"] == "20"
+    sandbox.advance_clock(12)
+    late = list_(http, tok)  # still spent: 429 until the reset
+    assert late.status_code == 429 and late.headers["X-RateLimit-Reset"] == late.headers["Retry-After"] == "8"
+    sandbox.advance_clock(8)
+    assert list_(http, tok).headers["X-RateLimit-Remaining"] == "2"
+    http.post("/__sandbox__/config", json={"api_rate_retry_after": False})
+    list_(http, tok), list_(http, tok)
+    quiet = list_(http, tok)
+    assert quiet.status_code == 429 and "Retry-After" not in quiet.headers
+    counts = stats_of(http)
+    assert (counts["api_429_limit"], counts["api_429_fault"], counts["api_list"]) == (4, 0, 6)
+
+
+def test_request_quota_at_start_up_with_timestamp_reset():
+    with started(api_rate_limit=1, api_rate_window=30, reset_format="timestamp") as (sb, c):
+        tok = token(c, "a@b.test", "pw")
+        first, second = list_(c, tok), list_(c, tok)
+        assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "0"
+        assert first.headers["X-RateLimit-Reset"] == str(int(FIXED_NOW) + 30)
+        assert second.status_code == 429 and second.headers["Retry-After"] == "30"
+        sb.advance_clock(30)
+        assert list_(c, tok).status_code == 200
+
+
+# ---------------------------------------------- switch: drift while paging
+def test_drift_while_paging_keeps_ground_truth_exact(http, sandbox):
+    tok = token(http)
+    initial = {it["id"]: it["status"] for it in sandbox.ground_truth(BISTRO_EMAIL)}
+    body = {"drift_per_request": 2, "drift_remove_per_request": 1, "status_changes_per_request": 3}
+    http.post("/__sandbox__/faults", json=body)
+    offset = pages = 0
+    while True:
+        page = list_(http, tok, limit=50, offset=offset).json()
+        now = truth(http)
+        pages += 1
+        assert page["total"] == len(now["items"])  # the page shows the drifted state ...
+        assert page["feedback"] == now["items"][offset : offset + 50]  # ... exactly as the truth does
+        assert len(now["removed"]) == pages
+        assert set(now["removed"]).isdisjoint(it["id"] for it in now["items"])
+        offset += 50
+        if offset >= page["total"]:
+            break
+    final = {it["id"]: it["status"] for it in now["items"]}
+    assert len(final) == len(initial) + 2 * pages - pages
+    assert len(set(final) - set(initial)) >= pages  # added; a few may have been removed again
+    changed = [i for i in final if i in initial and final[i] != initial[i]]
+    assert changed and all(STATUS_ORDER.index(final[i]) > STATUS_ORDER.index(initial[i]) for i in changed)
+    counts = stats_of(http)
+    assert (counts["drift_items"], counts["drift_removed"], counts["status_changes"]) == (
+        2 * pages,
+        pages,
+        3 * pages,
+    )
+    assert counts["api_list"] == pages
+
+
+def test_drift_is_deterministic_with_the_seed():
+    def run(seed: int) -> dict:
+        switches = {"drift_per_request": 1, "drift_remove_per_request": 2, "status_changes_per_request": 2}
+        with started(seed=seed, **switches) as (_sb, c):
+            tok = token(c, "a@b.test", "pw")
+            for offset in (0, 20, 40, 60):
+                list_(c, tok, limit=20, offset=offset)
+            return truth(c, "a@b.test")
+
+    first = run(5)
+    assert len(first["removed"]) == 8 and len(first["items"]) == 120 - 8 + 4
+    assert run(5) == first and run(6) != first
+
+
+def test_drift_every_nth_page(http, sandbox):
+    tok = token(http)
+    http.post("/__sandbox__/faults", json={"drift_per_request": 1, "drift_every": 3})
+    totals = [list_(http, tok, limit=5, offset=5 * i).json()["total"] for i in range(7)]
+    assert [t - totals[0] for t in totals] == [0, 0, 1, 1, 1, 2, 2]
+    assert stats_of(http)["drift_items"] == 2
+
+
+def test_drift_on_served_items_makes_a_walk_skip(http, sandbox):
+    tok = token(http)
+    sandbox.set_faults(drift_remove_per_request=2, status_changes_per_request=2, drift_target="served")
+    seen: list[str] = []
+    offset = 0
+    while True:
+        before = {it["id"]: it["status"] for it in sandbox.ground_truth(BISTRO_EMAIL)}
+        removed_before = set(sandbox.removed_ids(BISTRO_EMAIL))
+        page = list_(http, tok, limit=25, offset=offset).json()
+        after = {it["id"]: it["status"] for it in sandbox.ground_truth(BISTRO_EMAIL)}
+        served = set(list(before)[:offset])  # the listing before this page's offset
+        removed_now = set(sandbox.removed_ids(BISTRO_EMAIL)) - removed_before
+        changed_now = {i for i in after if after[i] != before[i]}
+        assert len(removed_now) == (2 if offset else 0) and removed_now <= served
+        assert len(changed_now) == (2 if offset else 0) and changed_now <= served
+        seen += [it["id"] for it in page["feedback"]]
+        offset += 25
+        if offset >= page["total"]:
+            break
+    final = {it["id"] for it in sandbox.ground_truth(BISTRO_EMAIL)}
+    removed = set(sandbox.removed_ids(BISTRO_EMAIL))
+    missed = final - set(seen)
+    assert len(seen) == len(set(seen))  # removals only shift items back: none is served twice
+    # Each removal before the offset shifts one unseen item behind it; that item is
+    # either still there (missed by the walk) or was removed later.
+    assert missed and len(missed) + len(removed - set(seen)) == len(removed)
+
+
+def test_removed_ids_are_ground_truth_until_added_back(http, sandbox):
+    item = sandbox.ground_truth(BISTRO_EMAIL)[3]
+    http.post("/__sandbox__/items/remove", json={"email": BISTRO_EMAIL, "ids": [item["id"]]})
+    assert truth(http)["removed"] == [item["id"]]
+    sandbox.add_items(BISTRO_EMAIL, items=[item])
+    assert truth(http)["removed"] == [] and sandbox.ground_truth(BISTRO_EMAIL)[3] == item
+
+
+# ------------------------------------------------------------ counters
+def test_counters_per_account(http, sandbox):
+    sandbox.configure(expires_in=100, auth_bucket_capacity=4, auth_refill_per_second=0)
+    first = sign_in(http).json()
+    assert sign_in(http).status_code == 200  # while the first session is live
+    sandbox.advance_clock(90)
+    on_time = refresh(http, first["refresh_token"]).json()  # 10% of the lifetime left
+    early = refresh(http, on_time["refresh_token"]).json()  # right away again: too early
+    sandbox.set_faults(auth_429_next=1)
+    assert sign_in(http).status_code == 429  # injected
+    assert sign_in(http, password="nope").status_code == 429  # provoked: the bucket is empty
+    tok = early["access_token"]
+    assert list_(http, tok).status_code == 200
+    assert http.post("/api/feedback", headers=bearer(tok), json={"rating": 5}).status_code == 201
+    sandbox.advance_clock(100)
+    assert list_(http, tok).status_code == 401
+    assert list_(http, "garbage").status_code == 401  # names no account: totals only
+
+    counts = stats_of(http)
+    assert set(counts) == set(COUNTERS)
+    assert {k: v for k, v in counts.items() if v} == {
+        "auth_requests": 6,
+        "sign_ins": 2,
+        "sign_ins_while_live": 1,
+        "refreshes": 2,
+        "refreshes_before_half_life": 1,
+        "auth_429_fault": 1,
+        "auth_429_bucket": 1,
+        "api_requests": 3,
+        "api_list": 1,
+        "api_create": 1,
+        "api_401": 1,
+        "api_401_expired": 1,
+    }
+    totals = http.get("/__sandbox__/stats").json()
+    assert totals["api_401"] == 2 and totals["api_requests"] == 4 and "api_429_limit" not in totals
+    everyone = http.get("/__sandbox__/stats/accounts").json()
+    assert set(everyone) == {a["email"] for a in sandbox.list_accounts()}
+    other = DEMO_ACCOUNTS[1][0]
+    assert everyone[BISTRO_EMAIL] == counts and not any(everyone[other].values())
+    assert http.get("/__sandbox__/").json()["stats"] == totals
+    assert http.get("/__sandbox__/stats", params={"email": "ghost@x.test"}).status_code == 404
+
+    assert http.post("/__sandbox__/stats/reset", json={"email": BISTRO_EMAIL}).json() == {"reset": True}
+    assert not any(stats_of(http).values()) and http.get("/__sandbox__/stats").json() == totals
+    http.post("/__sandbox__/stats/reset")
+    assert http.get("/__sandbox__/stats").json() == {}
+
+
+def test_counters_attribute_auth_faults_to_the_account(http, sandbox):
+    other, other_pw, _ = DEMO_ACCOUNTS[1]
+    session = sign_in(http, other, other_pw).json()
+    sandbox.set_faults(auth_5xx_next=1, auth_429_next=1)
+    assert refresh(http, session["refresh_token"]).status_code == 503
+    assert refresh(http, session["refresh_token"]).status_code == 429
+    assert sign_in(http, other, "wrong").status_code == 400
+    counts = stats_of(http, other)
+    assert (counts["auth_5xx_fault"], counts["auth_429_fault"], counts["auth_429_bucket"]) == (1, 1, 0)
+    assert (counts["auth_requests"], counts["sign_ins"], counts["sign_in_failures"]) == (4, 1, 1)
+    assert not any(stats_of(http).values())
+
+
+# --------------------------------------------------------- start-up switches
+def test_start_up_switches_and_validation():
+    sb = Sandbox(accounts=[], expires_in=10, clock_skew=-5, api_429_every=4, drift_target="served")
+    assert (sb.config.expires_in, sb.config.clock_skew) == (10, -5)
+    assert (sb.faults.api_429_every, sb.faults.drift_target) == (4, "served")
+    sb.clear_faults()
+    assert (sb.faults.api_429_every, sb.faults.drift_target) == (0, "any")
+    sb.reset()  # back to the start-up switches
+    assert (sb.faults.api_429_every, sb.faults.drift_target) == (4, "served")
+    bad = [{"nope": 1}, {"clock_skew": "x"}, {"drift_every": 0}, {"drift_target": "all"},
+           {"retry_after_format": "http"}, {"api_429_burst": -1}, {"api_rate_window": 0}]  # fmt: skip
+    for switches in bad:
+        with pytest.raises(SandboxError):
+            Sandbox(accounts=[], **switches)
+        with pytest.raises(SandboxError):
+            check_switches(switches)
+
+
+def test_switch_changes_are_all_or_nothing(http, sandbox):
+    resp = http.post("/__sandbox__/faults", json={"api_429_every": 5, "drift_every": 0})
+    assert resp.status_code == 400 and sandbox.faults.api_429_every == 0
+    resp = http.post("/__sandbox__/config", json={"expires_in": 10, "clock_skew": "soon"})
+    assert resp.status_code == 400 and sandbox.config.expires_in == 3600
+
+
 # ----------------------------------------------------------- server plumbing
 def test_concurrent_clients(server, sandbox):
     errors: list[BaseException] = []
@@ -623,12 +972,15 @@ def test_serve_runs_in_the_foreground_until_stopped():
         ready.append(srv)
         started.set()
 
-    thread = threading.Thread(target=serve, kwargs={"port": 0, "seed": 3, "on_ready": on_ready}, daemon=True)
+    kwargs = {"port": 0, "seed": 3, "on_ready": on_ready, "clock_skew": -12, "api_429_every": 7}
+    thread = threading.Thread(target=serve, kwargs=kwargs, daemon=True)
     thread.start()
     assert started.wait(5)
     srv = ready[0]
     with httpx.Client() as http:
         assert http.get(srv.url + "/__sandbox__/accounts").json()["accounts"][0]["email"] == BISTRO_EMAIL
+        overview = http.get(srv.url + "/__sandbox__/").json()
+        assert overview["config"]["clock_skew"] == -12 and overview["faults"]["api_429_every"] == 7
     srv.stop()
     thread.join(5)
     assert not thread.is_alive()
@@ -645,3 +997,25 @@ def test_management_command_is_thin(monkeypatch):
     options = vars(parser.parse_args(["--port", "9999", "--seed", "4", "--expires-in", "60"]))
     cmd.execute(**options)
     assert calls == [((), {"host": "127.0.0.1", "port": 9999, "seed": 4, "expires_in": 60})]
+
+
+def test_management_command_passes_start_up_switches(monkeypatch):
+    pytest.importorskip("django")
+    from django.core.management.base import CommandError
+
+    from clients.management.commands import pulseback_sandbox
+
+    calls = []
+    monkeypatch.setattr(pulseback_sandbox, "serve", lambda *a, **kw: calls.append(kw))
+    cmd = pulseback_sandbox.Command()
+    parser = cmd.create_parser("manage.py", "pulseback_sandbox")
+    args = ["--expires-in", "10", "--switch", "clock_skew=-30", "--switch", "drift_target=served",
+            "--switch", "api_429_retry_after=null", "--switch", "api_rate_retry_after=false"]  # fmt: skip
+    cmd.execute(**vars(parser.parse_args(args)))
+    assert calls[0]["expires_in"] == 10 and calls[0]["clock_skew"] == -30
+    assert calls[0]["drift_target"] == "served" and calls[0]["api_429_retry_after"] is None
+    assert calls[0]["api_rate_retry_after"] is False
+    for bad in ("nope=1", "clock_skew", "drift_every=0", "expires_in=5"):
+        with pytest.raises(CommandError):
+            cmd.execute(**vars(parser.parse_args(["--switch", bad])))
+    assert len(calls) == 1

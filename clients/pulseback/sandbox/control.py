@@ -6,10 +6,10 @@ browser) call these routes.
 
 | route | body / query | method |
 | --- | --- | --- |
-| ``GET  /__sandbox__/`` | | overview: accounts, anon key, faults, config |
+| ``GET  /__sandbox__/`` | | overview: accounts, anon key, faults, config, stats |
 | ``GET  /__sandbox__/accounts`` | | ``list_accounts()`` |
 | ``POST /__sandbox__/accounts`` | ``{email, password, name?, items?, kind?, seed?}`` | ``add_account()`` |
-| ``GET  /__sandbox__/items?email=&include_malformed=1`` | | ``ground_truth()`` |
+| ``GET  /__sandbox__/items?email=&include_malformed=1`` | | ``ground_truth()``, ``removed_ids()`` |
 | ``POST /__sandbox__/items`` | ``{email, count?, items?: [partial item]}`` | ``add_items()`` |
 | ``POST /__sandbox__/items/status`` | ``{email, ids, status}`` | ``set_status()`` |
 | ``POST /__sandbox__/items/status`` | ``{email, advance: N}`` | ``advance_statuses()`` |
@@ -20,8 +20,16 @@ browser) call these routes.
 | ``GET/POST /__sandbox__/config`` | partial ``Config`` | ``configure()`` |
 | ``POST /__sandbox__/clock`` | ``{advance: seconds}`` | ``advance_clock()`` |
 | ``POST /__sandbox__/sessions/revoke`` | ``{email}`` | ``revoke_sessions()`` |
-| ``GET  /__sandbox__/stats`` | | ``get_stats()`` |
+| ``GET  /__sandbox__/stats`` | | ``get_stats()``: totals |
+| ``GET  /__sandbox__/stats?email=`` | | ``get_stats(email)``: one account |
+| ``GET  /__sandbox__/stats/accounts`` | | ``account_stats()``: every account |
+| ``POST /__sandbox__/stats/reset`` | ``{email?}`` | ``reset_stats()`` |
 | ``POST /__sandbox__/reset`` | | ``reset()`` |
+
+``GET /__sandbox__/items`` answers ``{email, items, removed}``: the current
+items newest first, exactly as the API would serve them now, and the ids
+removed since the account was made (by drift or ``items/remove``) and not added
+back. Switches: see :mod:`.switches`; counters: see :mod:`.counters`.
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ def _overview(sb: Sandbox) -> dict[str, Any]:
             "accounts": sb.list_accounts(),
             "faults": dataclasses.asdict(sb.faults),
             "config": dataclasses.asdict(sb.config),
+            "stats": sb.get_stats(),
         }
 
 
@@ -96,7 +105,10 @@ def _route(sb: Sandbox, method: str, route: str, query, p: dict[str, Any]) -> Re
         with sb.lock:
             raw = sb.ground_truth_json(email, include_malformed=include)
             acct = sb.account(email)
-        return Response(200, b'{"email":%b,"items":%b}' % (json.dumps(acct.email).encode(), raw))
+            removed = json.dumps(sb.removed_ids(email)).encode()
+        return Response(
+            200, b'{"email":%b,"items":%b,"removed":%b}' % (json.dumps(acct.email).encode(), raw, removed)
+        )
     if key == ("POST", "items"):
         ids = sb.add_items(p.get("email", ""), count=p.get("count", 0), items=p.get("items"))
         return json_response(201, {"added": ids})
@@ -131,7 +143,13 @@ def _route(sb: Sandbox, method: str, route: str, query, p: dict[str, Any]) -> Re
     if key == ("POST", "sessions/revoke"):
         return json_response(200, {"revoked": sb.revoke_sessions(p.get("email", ""))})
     if key == ("GET", "stats"):
-        return json_response(200, sb.get_stats())
+        email = (query.get("email") or [None])[0]
+        return json_response(200, sb.get_stats(email))
+    if key == ("GET", "stats/accounts"):
+        return json_response(200, sb.account_stats())
+    if key == ("POST", "stats/reset"):
+        sb.reset_stats(p.get("email"))
+        return json_response(200, {"reset": True})
     if key == ("POST", "reset"):
         sb.reset()
         return json_response(200, {"reset": True})

@@ -257,17 +257,30 @@ def serve(
     expires_in: int = 3600,
     sandbox: Sandbox | None = None,
     on_ready: Callable[[SandboxServer], None] | None = None,
+    **switches: Any,
 ) -> None:
-    """Run a sandbox in the foreground until Ctrl-C (KeyboardInterrupt)."""
-    sb = sandbox if sandbox is not None else Sandbox(seed=seed, expires_in=expires_in)
+    """Run a sandbox in the foreground until Ctrl-C (KeyboardInterrupt).
+
+    ``switches`` are start-up switches of a new sandbox (see :mod:`.switches`);
+    an invalid one raises :class:`~.switches.SandboxError` before any socket opens.
+    """
+    if sandbox is not None and switches:
+        raise TypeError("pass switches to the Sandbox itself when giving one")
+    sb = sandbox if sandbox is not None else Sandbox(seed=seed, expires_in=expires_in, **switches)
     server = SandboxServer(sb, host=host, port=port)
     logger.warning("PulseBack SANDBOX (development tool, not the real PulseBack) on %s", server.url)
     logger.info(
         "  auth URL: %s   API URL: %s   anon key: %s", server.auth_url, server.api_url, server.anon_key
     )
     logger.info(
-        "  control API: %s%s/   seed: %s   token lifetime: %ss", server.url, PREFIX, sb.seed, expires_in
+        "  control API: %s%s/   seed: %s   token lifetime: %ss",
+        server.url,
+        PREFIX,
+        sb.seed,
+        sb.config.expires_in,
     )
+    if switches:
+        logger.info("  start-up switches: %s", ", ".join(f"{k}={v!r}" for k, v in sorted(switches.items())))
     for email, password, name in seed_data.DEMO_ACCOUNTS if sandbox is None else []:
         logger.info("  demo login: %-34s password: %-16s (%s)", email, password, name)
     if on_ready is not None:

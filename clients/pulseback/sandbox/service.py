@@ -1,19 +1,27 @@
 """The PulseBack contract over a :class:`~.state.Sandbox`: auth and feedback API.
 
 Each handler takes a parsed request and returns a :class:`Response`; nothing
-here touches sockets, so the server stays a thin shell.
+here touches sockets, so the server stays a thin shell. Every request is
+counted, in total and for the account it names (see :mod:`.counters`).
+
+Order of checks on the API: slow answer, then token check and quota count,
+then injected 429, injected 5xx, quota 429, 404, 401 (counted
+``api_401_expired`` too when the token was expired), then the answer itself
+(drift first for a list page), then a malformed body.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import data as seed_data
-from .state import Account, Item, Sandbox
+from .accounts import Account, Item
+from .drift import drift_page
+from .ratelimit import count_request, retry_after, take_injected_429
+from .state import Sandbox
 from .switches import SandboxError
 
 FIELD_LIMITS = {
@@ -61,23 +69,25 @@ def handle_auth(
     if apikey != sb.anon_key:
         return json_response(401, {"message": "Invalid API key"})
     grant = _first(query, "grant_type")
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        payload = None
     with sb.lock:
-        sb.stats["auth_requests"] += 1
+        subject = sb.auth_subject(grant, payload)
+        count = sb.counters.add
+        count("auth_requests", subject)
         if sb.faults.auth_5xx_next > 0:
             sb.faults.auth_5xx_next -= 1
-            sb.stats["auth_5xx_fault"] += 1
+            count("auth_5xx_fault", subject)
             return json_response(503, {"message": "upstream connect error"})
         if sb.faults.auth_429_next > 0:
             sb.faults.auth_429_next -= 1
-            sb.stats["auth_429_fault"] += 1
+            count("auth_429_fault", subject)
             return _supabase_error(429, "over_request_rate_limit", "Request rate limit reached")
         if not sb.auth_bucket_take(ip):
-            sb.stats["auth_429_bucket"] += 1
+            count("auth_429_bucket", subject)
             return _supabase_error(429, "over_request_rate_limit", "Request rate limit reached")
-        try:
-            payload = json.loads(body or b"null")
-        except ValueError:
-            payload = None
         if not isinstance(payload, dict):
             return _supabase_error(400, "validation_failed", "Could not parse request body as JSON")
         if grant == "password":
@@ -86,7 +96,6 @@ def handle_auth(
                 return _supabase_error(400, "validation_failed", "Missing email or password")
             session = sb.sign_in(email, password)
             if session is None:
-                sb.stats["sign_in_failures"] += 1
                 return _supabase_error(
                     400, "invalid_credentials", "Invalid login credentials", sb.next_error_shape()
                 )
@@ -97,7 +106,6 @@ def handle_auth(
                 return _supabase_error(400, "validation_failed", "Missing refresh_token")
             session, error = sb.refresh(token)
             if session is None:
-                sb.stats["refresh_failures"] += 1
                 msg = "Invalid Refresh Token: " + (
                     "Already Used" if error == "refresh_token_already_used" else "Refresh Token Not Found"
                 )
@@ -107,28 +115,8 @@ def handle_auth(
 
 
 # ---------------------------------------------------------------------- API
-def _rate_headers(sb: Sandbox, key: str) -> tuple[list[tuple[str, str]], float | None]:
-    """Count one request in ``key``'s window; returns headers and Retry-After if over."""
-    cfg = sb.config
-    now = sb.now()
-    start, count = sb.windows.get(key, (now, 0))
-    if now >= start + cfg.api_rate_window:
-        start, count = now, 0
-    count += 1
-    sb.windows[key] = (start, count)
-    end = start + cfg.api_rate_window
-    remaining = max(0, cfg.api_rate_limit - count)
-    reset = math.ceil(end) if cfg.reset_format == "timestamp" else max(0, math.ceil(end - now))
-    headers = [
-        ("X-RateLimit-Limit", str(cfg.api_rate_limit)),
-        ("X-RateLimit-Remaining", str(remaining)),
-        ("X-RateLimit-Reset", str(reset)),
-    ]
-    over = count > cfg.api_rate_limit
-    return headers, (max(1, math.ceil(end - now)) if over else None)
-
-
 def _take(sb: Sandbox, count_attr: str, prob_attr: str | None = None) -> bool:
+    """Consume one of a ``*_next`` fault count, else roll its probability."""
     faults = sb.faults
     if getattr(faults, count_attr) > 0:
         setattr(faults, count_attr, getattr(faults, count_attr) - 1)
@@ -162,23 +150,23 @@ def handle_api(
     auth = headers.get("authorization") or ""
     token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
     with sb.lock:
-        sb.stats["api_requests"] += 1
+        acct, owner, state = sb.check_token(token)
+        sb.counters.add("api_requests", owner)
         faults = sb.faults
         delay = 0.0
         if faults.slow_ms > 0 and (faults.slow_next is None or faults.slow_next > 0):
             if faults.slow_next is not None:
                 faults.slow_next -= 1
             delay = faults.slow_ms / 1000.0
-            sb.stats["slow_fault"] += 1
-        acct = sb.authenticate(token)
+            sb.counters.add("slow_fault", owner)
         if acct is not None:
             key = "account:" + acct.email if sb.config.api_rate_scope == "account" else "token:" + str(token)
         else:
             key = "ip:" + ip
-        rl_headers, over = _rate_headers(sb, key)
-        resp = _api_answer(sb, acct, method, path, query, body, over)
+        rl_headers, over = count_request(sb, key)
+        resp = _api_answer(sb, acct, (owner, state), method, path, query, body, over)
         if 200 <= resp.status < 300 and _take(sb, "malformed_next", "malformed_probability"):
-            sb.stats["malformed_fault"] += 1
+            sb.counters.add("malformed_fault", owner)
             resp.body = _malformed_body(sb, resp.body)
         resp.headers = rl_headers + resp.headers
         resp.delay = delay
@@ -188,28 +176,31 @@ def handle_api(
 def _api_answer(
     sb: Sandbox,
     acct: Account | None,
+    token_state: tuple[str | None, str],
     method: str,
     path: str,
     query: Mapping[str, list[str]],
     body: bytes,
-    over,
+    over: float | None,
 ) -> Response:
     faults = sb.faults
-    if _take(sb, "api_429_next"):
-        sb.stats["api_429_fault"] += 1
-        ra = faults.api_429_retry_after
-        hdrs = [] if ra is None else [("Retry-After", f"{ra:g}")]
-        return json_response(429, {"error": "Too Many Requests"}, hdrs)
+    owner, state = token_state
+    if take_injected_429(sb):
+        sb.counters.add("api_429_fault", owner)
+        return json_response(429, {"error": "Too Many Requests"}, retry_after(sb, faults.api_429_retry_after))
     if _take(sb, "api_5xx_next", "api_5xx_probability"):
-        sb.stats["api_5xx_fault"] += 1
+        sb.counters.add("api_5xx_fault", owner)
         return json_response(faults.api_5xx_status, {"error": "Service Unavailable"})
     if over is not None:
-        sb.stats["api_429_limit"] += 1
-        return json_response(429, {"error": "Too Many Requests"}, [("Retry-After", str(over))])
+        sb.counters.add("api_429_limit", owner)
+        wait = over if sb.config.api_rate_retry_after else None
+        return json_response(429, {"error": "Too Many Requests"}, retry_after(sb, wait))
     if path.rstrip("/") != "/api/feedback":
         return json_response(404, {"error": "Not Found"})
     if acct is None:
-        sb.stats["api_401"] += 1
+        sb.counters.add("api_401", owner)
+        if state == "expired":
+            sb.counters.add("api_401_expired", owner)
         return json_response(401, {"error": "Unauthorized", "message": "Invalid or expired token"})
     try:
         if method == "GET":
@@ -247,17 +238,12 @@ def _list(sb: Sandbox, acct: Account, query: Mapping[str, list[str]]) -> Respons
     limit = _int_param(query, "limit", 20, 1, 100)
     offset = _int_param(query, "offset", 0, 0, None)
     days = _int_param(query, "days", None, 1, 100_000)
-    sb.stats["api_list"] += 1
-    faults = sb.faults
-    if faults.drift_per_request > 0:
-        now = sb.now()
-        for i in range(faults.drift_per_request):
-            acct.insert(sb.new_item(acct, now + i * 1e-3))
-        sb.stats["drift_items"] += faults.drift_per_request
-    if faults.status_changes_per_request > 0:
-        changed = sb.advance_statuses(acct.email, faults.status_changes_per_request, rng=sb.fault_rng)
-        sb.stats["status_changes"] += len(changed)
+    added, removed, changed = drift_page(sb, acct, sb.view(acct, status, sentiment)[0], offset)
+    sb.counters.add("drift_items", acct.email, added)
+    sb.counters.add("drift_removed", acct.email, removed)
+    sb.counters.add("status_changes", acct.email, changed)
     page = sb.page(acct, status=status, sentiment=sentiment, days=days, limit=limit, offset=offset)
+    sb.counters.add("api_list", acct.email)
     return Response(200, page)
 
 
@@ -297,5 +283,5 @@ def _create(sb: Sandbox, acct: Account, body: bytes) -> Response:
     }
     it = Item(item["id"], now, item)
     acct.insert(it)
-    sb.stats["api_create"] += 1
+    sb.counters.add("api_create", acct.email)
     return Response(201, it.raw)
