@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	DEBUG=1 PULSEBACK_SANDBOX_ENABLED=1 $(BIN)/python manage.py demo
+	DJANGO_SETTINGS_MODULE=agency.settings.dev $(BIN)/python manage.py demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -2,7 +2,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from agency.formerrors import form_errors_add
 from agency.services import agency_default_domain, agency_validate
+
+# The sign-up service names fields its own way; these are the form's names for them.
+SIGNUP_FIELDS = {"owner_password": "password1", "domain": "slug"}
 
 
 class SignupForm(forms.Form):
@@ -36,8 +40,5 @@ class SignupForm(forms.Form):
                 owner_password=data["password1"],
             )
         except ValidationError as exc:
-            field_map = {"owner_password": "password1", "domain": "slug"}
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(field_map.get(field, field), message)
+            form_errors_add(self, exc, field_map=SIGNUP_FIELDS)
         return data

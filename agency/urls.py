@@ -1,17 +1,22 @@
-"""URLs of an agency's workspace (served on the agency's own domains)."""
+"""URLs of an agency's workspace (served on the agency's own domains). Part of the composition
+root: it may import every layer."""
 
 from django.urls import include, path
 
-from agency.portal import bulk_import
+api_v1 = [
+    path("", include("clients.api.urls")),
+    path("", include("clients.integrations.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("agency.api.urls")),  # last: its JSON 404 catches every other address
+]
 
 urlpatterns = [
-    path("clients/import/", bulk_import.client_import, name="client_import"),
-    path("", include("agency.portal.urls")),
+    path("", include("clients.urls")),
     path("", include("agency.team.urls")),
     path("", include("reports.urls")),
     path("", include("agency.branding.urls")),
     path("", include("clients.alerts.urls")),
-    path("api/v1/", include("agency.api.urls")),
+    path("api/v1/", include(api_v1)),
     path("", include("agency.api.urls_portal")),
-    path("", include("agency.webhooks.urls")),
+    path("", include("clients.integrations.urls")),
 ]

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from agency.forms import SignupForm
+from agency.formerrors import form_errors_add
+from agency.forms import SIGNUP_FIELDS, SignupForm
 from agency.services import agency_create
 from agency.urlbuilders import agency_url
 
@@ -23,8 +24,7 @@ def signup(request):
                 owner_name=data["owner_name"],
             )
         except ValidationError as exc:  # lost a race for the same slug or domain
-            for field, messages in exc.message_dict.items():
-                form.add_error({"owner_password": "password1", "domain": "slug"}.get(field, field), messages)
+            form_errors_add(form, exc, field_map=SIGNUP_FIELDS)
         else:
             return redirect(agency_url(agency, "login") + "?welcome=1")
     return render(request, "public/signup.html", {"form": form})

@@ -10,14 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def django_setup():
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings.dev")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
     from django.conf import settings
 
     django.setup()
-    # Embedded services need development mode to start, but measure like production:
+    # The development settings bring the embedded services, but measure like production:
     # with DEBUG on, Django keeps every SQL statement in memory.
     settings.DEBUG = False
 

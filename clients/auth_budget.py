@@ -6,13 +6,10 @@ per-minute window shared by all workers (in the cache), and one agency may use
 at most half of a window, so its re-logins can never starve the others.
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from django_tenants.utils import get_public_schema_name, schema_context
 
+from agency.ratelimit import window_hit
 from clients.pulseback import RateLimited
 
 WINDOW_SECONDS = 60
@@ -20,23 +17,12 @@ WINDOW_SECONDS = 60
 
 def auth_budget_take(*, now=None):
     """Take one auth call from the budget, or raise RateLimited with the wait until the next window."""
-    now = time.time() if now is None else now
-    window = int(now // WINDOW_SECONDS)
-    agency = connection.schema_name
     limit = settings.PULSEBACK_AUTH_PER_MINUTE
-    retry_after = (window + 1) * WINDOW_SECONDS - now
-    with schema_context(get_public_schema_name()):  # one budget for all agencies
-        if _count(f"pulseback-auth:{window}:{agency}") > max(1, limit // 2):
-            raise RateLimited("this agency's share of PulseBack sign-ins is used up", retry_after=retry_after)
-        if _count(f"pulseback-auth:{window}") > limit:
-            raise RateLimited("the PulseBack sign-in budget is used up for now", retry_after=retry_after)
-
-
-def _count(key):
-    """Add one to a window's counter (atomic in the cache) and return the new count."""
-    try:
-        return cache.incr(key)
-    except ValueError:  # no counter yet for this window
-        if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
-            return 1
-        return cache.incr(key)
+    agency = window_hit(
+        key=f"pulseback-auth:{connection.schema_name}", seconds=WINDOW_SECONDS, shared=True, now=now
+    )
+    if agency.over(max(1, limit // 2)):
+        raise RateLimited("this agency's share of PulseBack sign-ins is used up", retry_after=agency.reset)
+    platform = window_hit(key="pulseback-auth", seconds=WINDOW_SECONDS, shared=True, now=now)
+    if platform.over(limit):
+        raise RateLimited("the PulseBack sign-in budget is used up for now", retry_after=platform.reset)

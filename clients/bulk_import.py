@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from agency.team.services import connect_invitation_create
-from clients.crypto import decrypt, encrypt
+from agency.crypto import decrypt, encrypt
 from clients.models import Client, Location
-from clients.services import client_create, location_add, location_check
+from clients.owners import connect_invitation_create
+from clients.services import client_create, client_create_empty, location_add, location_check
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 2000
@@ -111,16 +111,18 @@ def import_rows(*, rows, invited_by):
         client = clients.get(row["client"].lower())
         if client is None and row["pulseback_email"]:
             client, _ = client_create(
-                name=row["client"], location_name=row["location"], timezone_name=row["timezone"] or "UTC",
-                report_recipients=recipients, pulseback_email=row["pulseback_email"],
-                pulseback_password=row["pulseback_password"], **endpoints,
+                actor=invited_by, name=row["client"], location_name=row["location"],
+                timezone_name=row["timezone"] or "UTC", report_recipients=recipients,
+                pulseback_email=row["pulseback_email"], pulseback_password=row["pulseback_password"],
+                **endpoints,
             )  # fmt: skip
         else:
             if client is None:
-                client = Client.objects.create(name=row["client"], timezone=row["timezone"] or "UTC",
-                                               report_recipients=recipients)  # fmt: skip
+                client = client_create_empty(actor=invited_by, name=row["client"],
+                                             timezone_name=row["timezone"] or "UTC",
+                                             report_recipients=recipients)  # fmt: skip
             if row["pulseback_email"]:
-                location_add(client=client, name=row["location"] or row["client"],
+                location_add(actor=invited_by, client=client, name=row["location"] or row["client"],
                              pulseback_email=row["pulseback_email"],
                              pulseback_password=row["pulseback_password"], **endpoints)  # fmt: skip
             else:

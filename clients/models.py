@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from clients.crypto import EncryptedTextField
+from agency.crypto import EncryptedTextField
 
 
 def validate_timezone(value):

@@ -1,76 +1,100 @@
-"""Writes behind the portal's client forms: connection test, edit, sync now, removal.
+"""Every call to a business's PulseBack outside the sync: the connection test, and creating feedback
+for a point-of-sale order (tests patch this one module).
 
-(Creating a client and pausing or resuming a location are in clients.services.)
+Sessions go through clients.sessions (LocationTokens), so a stored session is reused and renewed
+under the location's row lock, and the shared sign-in budget is respected.
 """
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+import logging
+from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from agency.errors import UpstreamUnavailable
 from clients.auth_budget import auth_budget_take
-from clients.models import Client, Location, SyncKind
-from clients.pulseback import InvalidCredentials, PulseBackError, RateLimited, SessionTokenProvider
-from clients.rollups import feedback_daily_rebuild
-from clients.services import sync_queue
-from clients.sessions import location_endpoints, pulseback_client_for
+from clients.models import Location
+from clients.pulseback import (
+    InvalidApiKey,
+    InvalidCredentials,
+    PulseBackError,
+    RateLimited,
+    SessionTokenProvider,
+)
+from clients.sessions import LocationTokens, pulseback_client_for
+
+logger = logging.getLogger(__name__)
+
+
+class PulseBackUnreachable(UpstreamUnavailable):
+    """PulseBack could not be asked (down, rate limited): nothing was decided; try again later."""
 
 
 def pulseback_connection_test(*, email, password, api_url="", auth_url="", anon_key=""):
-    """Sign in to PulseBack with these credentials and return how many feedback items the account has.
+    """Sign in with a login that is not saved yet and count its feedback: ``(session, total)``.
 
-    Nothing is stored. Raises ValidationError with a message for the person filling the form.
+    Nothing is stored. Raises ValidationError naming the field at fault, or PulseBackUnreachable.
     """
-    location = Location(
-        pulseback_email=email.strip().lower(), api_url=api_url, auth_url=auth_url, anon_key=anon_key
-    )
+    email = (email or "").strip().lower()
     try:
-        location_endpoints(location)
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"pulseback_email": "Enter the PulseBack login email."}) from None
+    if not password:
+        raise ValidationError({"pulseback_password": "Enter the PulseBack password."})
+    location = Location(pulseback_email=email, api_url=api_url, auth_url=auth_url, anon_key=anon_key)
+    try:
+        client = pulseback_client_for(location, max_retries=2, max_total_wait=10, wait_budget=10)
     except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-    try:
-        with pulseback_client_for(location, max_retries=1, max_total_wait=5.0) as client:
+        field = "anon_key" if "anon key" in str(exc) else "api_url"
+        raise ValidationError({field: str(exc)}) from None
+    with client:
+        try:
             auth_budget_take()
-            session = client.sign_in(location.pulseback_email, password)
-            return client.list_feedback(SessionTokenProvider(client, session), limit=1).total
-    except InvalidCredentials:
-        raise ValidationError("PulseBack refused this email and password.") from None
-    except RateLimited:
-        raise ValidationError("PulseBack is busy with sign-ins right now; try again in a minute.") from None
-    except PulseBackError as exc:
-        raise ValidationError(f"PulseBack could not be reached: {exc}") from None
+            session = client.sign_in(email, password)
+            page = client.list_feedback(SessionTokenProvider(client, session), limit=1)
+        except InvalidApiKey:
+            raise ValidationError({"anon_key": "PulseBack refused the API key."}) from None
+        except InvalidCredentials:
+            raise ValidationError(
+                {"pulseback_password": "PulseBack refused this email and password."}
+            ) from None
+        except RateLimited as exc:
+            raise PulseBackUnreachable(
+                "PulseBack is busy with sign-ins right now; try again in a minute.", exc.retry_after
+            ) from None
+        except PulseBackError as exc:
+            logger.warning("PulseBack connection test failed: %s", exc)
+            raise PulseBackUnreachable("PulseBack could not be reached; try again shortly.") from None
+    return session, page.total
 
 
-@transaction.atomic
-def client_update(*, client, name, timezone_name, report_recipients=(), notes=""):
-    """Change a client's details; a new time zone rebuilds its daily roll-ups (days are local days)."""
-    zone_changed = client.timezone != timezone_name
-    client.name, client.timezone = name.strip(), timezone_name
-    client.report_recipients, client.notes = list(report_recipients), notes
-    client.full_clean()
-    client.save()
-    if zone_changed:
-        feedback_daily_rebuild(client=client)
-    return client
-
-
-def location_sync_now(*, location):
-    """Queue a sync of the location now (a backfill if it never completed one)."""
-    if location.is_paused:
-        raise ValidationError("This location is paused: resume it first.")
-    return sync_queue(
-        location=location, kind=SyncKind.INCREMENTAL if location.backfilled_at else SyncKind.BACKFILL
+def session_store(*, location, session):
+    """Keep the session of a successful connection test on the (saved) location."""
+    Location.objects.filter(pk=location.pk).update(
+        access_token=session.access_token,
+        refresh_token=session.refresh_token,
+        token_expires_at=datetime.fromtimestamp(session.expires_at, tz=UTC),
     )
 
 
-@transaction.atomic
-def client_remove(*, client):
-    """Delete a client with its locations, feedback and history. Feedback goes in two SQL
-    statements (not loaded into memory: a client can have millions of items)."""
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM clients_feedbackstatuschange WHERE feedback_id IN "
-            "(SELECT id FROM clients_feedback WHERE client_id = %s)",
-            [client.pk],
+def pulseback_feedback_create(
+    *, location, rating, customer_name=None, customer_email=None, customer_phone=None, comment=None
+):
+    """Create one feedback item in the location's PulseBack (``POST /api/feedback``); the created item.
+
+    Raises the PulseBack client's typed errors (``maybe_processed`` tells whether
+    a failed request may have been acted on).
+    """
+    client = pulseback_client_for(location, max_retries=2, max_total_wait=20, wait_budget=20)
+    with client:
+        tokens = LocationTokens(location, client)
+        return client.create_feedback(
+            tokens,
+            rating=rating,
+            customer_name=customer_name or None,
+            customer_email=customer_email or None,
+            customer_phone=customer_phone or None,
+            comment=comment or None,
+            source="pos_integration",
         )
-        cursor.execute("DELETE FROM clients_feedback WHERE client_id = %s", [client.pk])
-    client.delete()

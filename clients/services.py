@@ -1,24 +1,35 @@
-"""Writes for client businesses and their locations."""
+"""Writes for client businesses and their locations.
+
+The portal, the API, the bulk import and the commands all call these. Each records its audit
+event itself, inside the same transaction as the change (``actor`` None: the system).
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from agency import netguard
+from agency.team.audit import audit_record
+from clients import onboarding
 from clients.models import Client, ConnectionState, Location, SyncKind, SyncRun, SyncState
-from clients.pulseback import check_endpoint_url
+from clients.rollups import feedback_daily_rebuild
 from clients.sessions import location_endpoints
+from clients.sync_lock import sync_runs_fail_stale
+
+CLIENT_EDITABLE = ("name", "timezone", "report_recipients", "notes")
 
 
 def location_check(location):
-    """Every problem with a location's login and addresses, keyed by field."""
+    """Every problem with a location's login and addresses, keyed by field. Host names are resolved
+    now, so an address that leads to a private network is refused before any connection is made."""
     errors = {}
     endpoints = location_endpoints(location, checked=False)
     allow_http = settings.PULSEBACK_SANDBOX_ENABLED
     for field, url in (("api_url", endpoints.api_url), ("auth_url", endpoints.auth_url)):
         try:
-            check_endpoint_url(url, allow_loopback_http=allow_http)
+            netguard.check_url_resolves(url, allow_loopback_http=allow_http)
         except ValueError as exc:
             errors[field] = str(exc)
     if not endpoints.anon_key.strip():
@@ -36,17 +47,35 @@ def location_check(location):
 
 
 def sync_queue(*, location, kind):
-    """Record a queued SyncRun and send the task once the transaction commits."""
+    """Queue a sync of ``location`` unless one is already waiting or running; return that run.
+
+    The one way every path (portal, API, schedule, command) starts a sync. A run whose worker
+    died (its lock owner is gone, or its lock expired) does not count: it is failed first.
+    """
     from clients.tasks import sync_location
 
+    sync_runs_fail_stale(location=location)
+    active = location.sync_runs.filter(state__in=[SyncState.QUEUED, SyncState.RUNNING]).first()
+    if active is not None:
+        return active
     run = SyncRun.objects.create(location=location, kind=kind, state=SyncState.QUEUED)
     transaction.on_commit(lambda: sync_location.delay(location.pk, kind, run.pk))
     return run
 
 
+def location_sync_now(*, location):
+    """Queue a sync of the location now (a backfill if it never completed one)."""
+    if location.is_paused:
+        raise ValidationError("This location is paused: resume it first.")
+    return sync_queue(
+        location=location, kind=SyncKind.INCREMENTAL if location.backfilled_at else SyncKind.BACKFILL
+    )
+
+
 @transaction.atomic
 def client_create(
     *,
+    actor,
     name,
     pulseback_email,
     pulseback_password,
@@ -57,14 +86,21 @@ def client_create(
     api_url="",
     auth_url="",
     anon_key="",
+    test_connection=False,
 ):
-    """A client business with its first location; its backfill is queued."""
+    """A client business with its first location; its backfill is queued.
+
+    ``test_connection``: sign in and count the items first (the session is kept, so the first
+    sync does not sign in again; the count is on ``location.pulseback_total``); raises
+    ValidationError or PulseBackUnreachable.
+    """
     client = Client(
         name=name.strip(), timezone=timezone_name, report_recipients=list(report_recipients), notes=notes
     )
     client.full_clean()
     client.save()
-    location = location_add(
+    audit_record(actor=actor, action="client.created", target=client)
+    location = _location_create(
         client=client,
         name=location_name or name,
         pulseback_email=pulseback_email,
@@ -72,12 +108,80 @@ def client_create(
         api_url=api_url,
         auth_url=auth_url,
         anon_key=anon_key,
+        test_connection=test_connection,
     )
     return client, location
 
 
 @transaction.atomic
-def location_add(*, client, name, pulseback_email, pulseback_password, api_url="", auth_url="", anon_key=""):
+def client_create_empty(*, actor, name, timezone_name="UTC", report_recipients=()):
+    """A client with no location yet (its business owner will connect one)."""
+    client = Client(name=name.strip(), timezone=timezone_name, report_recipients=list(report_recipients))
+    client.full_clean()
+    client.save()
+    audit_record(actor=actor, action="client.created", target=client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor, client, **changes):
+    """Change some of a client's details; a new time zone rebuilds its daily roll-ups (days are
+    local days). ``changes``: any of CLIENT_EDITABLE."""
+    for field in changes:
+        if field not in CLIENT_EDITABLE:
+            raise ValidationError({field: "This field cannot be changed."})
+    zone_changed = "timezone" in changes and client.timezone != changes["timezone"]
+    for field, value in changes.items():
+        value = value.strip() if field == "name" else value
+        setattr(client, field, list(value) if field == "report_recipients" else value)
+    client.full_clean()
+    client.save()
+    if zone_changed:
+        feedback_daily_rebuild(client=client)
+    audit_record(actor=actor, action="client.updated", target=client, fields=sorted(changes))
+    return client
+
+
+@transaction.atomic
+def client_remove(*, actor, client):
+    """Delete a client with its locations, feedback and history. Feedback goes in two SQL
+    statements (not loaded into memory: a client can have millions of items)."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    audit_record(actor=actor, action="client.removed", target=client)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM clients_feedbackstatuschange WHERE feedback_id IN "
+            "(SELECT id FROM clients_feedback WHERE client_id = %s)",
+            [client.pk],
+        )
+        cursor.execute("DELETE FROM clients_feedback WHERE client_id = %s", [client.pk])
+    client.delete()
+
+
+@transaction.atomic
+def location_add(*, actor, client, test_connection=False, owner_email=None, **login):
+    """Another location of ``client``: ``login`` holds its name, PulseBack email and password,
+    and optionally its own addresses. Its backfill is queued. ``owner_email``: the business owner
+    typed the login themselves (through a connect link), not a member of the agency."""
+    location = _location_create(client=client, test_connection=test_connection, **login)
+    if owner_email:
+        audit_record(actor=None, action="location.connected_by_owner", target=location, email=owner_email)
+    else:
+        audit_record(actor=actor, action="location.added", target=location, client=client.name)
+    return location
+
+
+def _location_create(
+    *,
+    client,
+    name,
+    pulseback_email,
+    pulseback_password,
+    api_url="",
+    auth_url="",
+    anon_key="",
+    test_connection=False,
+):
     location = Location(
         client=client,
         name=name.strip(),
@@ -88,13 +192,21 @@ def location_add(*, client, name, pulseback_email, pulseback_password, api_url="
         anon_key=anon_key,
     )
     location_check(location)
+    session = None
+    if test_connection:
+        session, location.pulseback_total = onboarding.pulseback_connection_test(
+            email=pulseback_email, password=pulseback_password,
+            api_url=api_url, auth_url=auth_url, anon_key=anon_key,
+        )  # fmt: skip
     location.save()
+    if session is not None:
+        onboarding.session_store(location=location, session=session)
     sync_queue(location=location, kind=SyncKind.BACKFILL)
     return location
 
 
 @transaction.atomic
-def location_set_credentials(*, location, pulseback_email, pulseback_password):
+def location_set_credentials(*, actor, location, pulseback_email, pulseback_password):
     """Replace a location's login: the kept session is dropped and a backfill queued."""
     location.pulseback_email = pulseback_email.strip().lower()
     location.pulseback_password = pulseback_password
@@ -102,19 +214,23 @@ def location_set_credentials(*, location, pulseback_email, pulseback_password):
     location.access_token = location.refresh_token = location.token_expires_at = None
     location.state, location.last_error = ConnectionState.PENDING, ""
     location.save()
+    audit_record(actor=actor, action="location.credentials_replaced", target=location)
     sync_queue(location=location, kind=SyncKind.BACKFILL)
 
 
-def location_pause(*, location):
+@transaction.atomic
+def location_pause(*, actor, location):
     location.state = ConnectionState.PAUSED
     location.save(update_fields=["state"])
+    audit_record(actor=actor, action="location.paused", target=location)
 
 
 @transaction.atomic
-def location_resume(*, location):
+def location_resume(*, actor, location):
     location.state = ConnectionState.PENDING
     location.last_error = ""
     location.save(update_fields=["state", "last_error"])
+    audit_record(actor=actor, action="location.resumed", target=location)
     kind = SyncKind.INCREMENTAL if location.backfilled_at else SyncKind.BACKFILL
     sync_queue(location=location, kind=kind)
 

@@ -12,26 +12,41 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agency import netguard
 from clients.auth_budget import auth_budget_take
 from clients.models import Location
 from clients.pulseback import Endpoints, PulseBackClient, RefreshTokenRevoked
+from clients.pulseback.client import POOL_LIMITS
 
 EXPIRY_MARGIN_SECONDS = 60
 
 
 def location_endpoints(location, *, checked=True):
-    """The location's PulseBack addresses (its own, else the deployment's), checked against SSRF."""
+    """The location's PulseBack addresses (its own, else the deployment's). ``checked``: their form
+    and any literal address are checked (ValueError otherwise); host names are checked when the
+    client connects (netguard)."""
     endpoints = Endpoints(
         api_url=location.api_url or settings.PULSEBACK_API_URL,
         auth_url=location.auth_url or settings.PULSEBACK_AUTH_URL,
         anon_key=location.anon_key or settings.PULSEBACK_ANON_KEY,
     )
-    return endpoints.checked(allow_loopback_http=settings.PULSEBACK_SANDBOX_ENABLED) if checked else endpoints
+    if not checked:
+        return endpoints
+    if not endpoints.anon_key.strip():
+        raise ValueError("PulseBack anon key is empty")
+    allow_http = settings.PULSEBACK_SANDBOX_ENABLED
+    return Endpoints(
+        api_url=netguard.check_url(endpoints.api_url, allow_loopback_http=allow_http),
+        auth_url=netguard.check_url(endpoints.auth_url, allow_loopback_http=allow_http),
+        anon_key=endpoints.anon_key.strip(),
+    )
 
 
 def pulseback_client_for(location, **options):
+    """A PulseBack client for the location, whose every connection goes through the network guard."""
     options.setdefault("backoff_base", settings.PULSEBACK_BACKOFF_SECONDS)
-    return PulseBackClient(location_endpoints(location), **options)
+    guard = netguard.transport(allow_loopback=settings.PULSEBACK_SANDBOX_ENABLED, limits=POOL_LIMITS)
+    return PulseBackClient(location_endpoints(location), transport=guard, **options)
 
 
 def token_usable(token, expires_at):

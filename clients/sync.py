@@ -13,11 +13,8 @@ paging, the run compares what it saw with PulseBack's total and pages again
 """
 
 import logging
-import os
 import queue
-import socket
 import threading
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,135 +22,26 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agency.webhooks.services import sync_batch_written, sync_failed_emit
-from clients.alerts.services import alerts_after_sync
+from agency import events
 from clients.feedback_items import MalformedItem, feedback_upsert, item_check
 from clients.models import ConnectionState, Feedback, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import InvalidCredentials, PulseBackError, RateLimited, Unauthorized
 from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh
-from clients.sessions import LocationTokens, pulseback_client_for, token_usable
+from clients.sessions import LocationTokens, pulseback_client_for
+from clients.sync_lock import (
+    STALE_RUN_ERROR,
+    SyncPaused,
+    sync_lock_acquire,
+    sync_lock_release,
+    sync_lock_renew,
+)
+from clients.sync_relay import TokenRequest, TokensFromWriter, put
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 PAGES_PER_BATCH = 10
 MAX_EXTRA_PASSES = 2
-
-
-class SyncLocked(Exception):
-    """Another worker is syncing this location right now."""
-
-
-class SyncPaused(Exception):
-    """The location is paused: nothing is synced until it is resumed."""
-
-
-def _lock_owner():
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _owner_is_dead(owner):
-    """A lock held by a process of this machine that no longer exists can be taken at once."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def sync_lock_acquire(*, location_id):
-    """Take the location's sync lock (it expires unless renewed). Raise SyncLocked if held."""
-    owner = _lock_owner()
-    now = timezone.now()
-    expires = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
-    with transaction.atomic():
-        location = Location.objects.select_for_update().get(pk=location_id)
-        held = (
-            location.sync_lock_owner and location.sync_lock_expires_at and location.sync_lock_expires_at > now
-        )
-        if held and not _owner_is_dead(location.sync_lock_owner):
-            raise SyncLocked(f"location {location_id} is being synced by another worker")
-        location.sync_lock_owner, location.sync_lock_expires_at = owner, expires
-        location.save(update_fields=["sync_lock_owner", "sync_lock_expires_at"])
-    return owner
-
-
-def sync_lock_renew(*, location_id, owner):
-    expires = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
-    renewed = Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
-        sync_lock_expires_at=expires
-    )
-    if not renewed:
-        raise SyncLocked(f"lost the sync lock of location {location_id}")
-
-
-def sync_lock_release(*, location_id, owner):
-    Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
-        sync_lock_owner="", sync_lock_expires_at=None
-    )
-
-
-def _put(pages, item, stop):
-    """Queue ``item`` unless the pass was stopped (the writer is gone)."""
-    while not stop.is_set():
-        try:
-            pages.put(item, timeout=0.2)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-class _TokenRequest:
-    """A token asked of the writing thread, which owns the database connection."""
-
-    def __init__(self, stale):
-        self.stale = stale
-        self.done = threading.Event()
-        self.token = self.expires_at = self.error = None
-
-    def answer(self, tokens):
-        try:
-            self.token = tokens.get() if self.stale is None else tokens.renew(self.stale)
-            self.expires_at = tokens.expires_at
-        except BaseException as exc:
-            self.error = exc
-        self.done.set()
-
-
-class _TokensFromWriter:
-    """The fetcher thread's token provider: session renewals (database work, under
-    a row lock) happen in the writing thread, inside the agency's schema."""
-
-    def __init__(self, pages, stop):
-        self.pages, self.stop = pages, stop
-        self.token = self.expires_at = None
-
-    def _ask(self, stale):
-        request = _TokenRequest(stale)
-        if not _put(self.pages, request, self.stop):
-            raise SyncLocked("the sync stopped")
-        while not request.done.wait(0.2):
-            if self.stop.is_set():
-                raise SyncLocked("the sync stopped")
-        if request.error is not None:
-            raise request.error
-        self.token, self.expires_at = request.token, request.expires_at
-        return request.token
-
-    def get(self):
-        if token_usable(self.token, self.expires_at):
-            return self.token
-        return self._ask(None)
-
-    def renew(self, stale_token):
-        return self._ask(stale_token)
 
 
 class _Run:
@@ -201,7 +89,9 @@ class _Run:
             self.run.unchanged += result.unchanged
             self.run.retries = self.client.stats.retries
             self.run.save()
-            sync_batch_written(location=self.location, run=self.run, written_at=written_at, result=result)
+            events.feedback_batch_written.send(
+                sender=SyncRun, location=self.location, run=self.run, written_at=written_at, result=result
+            )
         sync_lock_renew(location_id=self.location.pk, owner=self.owner)
         if self.on_progress:
             self.on_progress(self.run)
@@ -222,7 +112,7 @@ class _Run:
         try:
             while True:
                 page = pages.get()
-                if isinstance(page, _TokenRequest):
+                if isinstance(page, TokenRequest):
                     page.answer(self.tokens)
                     continue
                 if isinstance(page, BaseException):
@@ -239,18 +129,18 @@ class _Run:
             fetcher.join()
 
     def _fetch_all(self, days, pages, stop):
-        tokens = _TokensFromWriter(pages, stop)
+        tokens = TokensFromWriter(pages, stop)
         try:
             offset = 0
             while not stop.is_set():
                 page = self.page(offset, days, tokens)
-                _put(pages, page, stop)
+                put(pages, page, stop)
                 offset += PAGE_SIZE
                 if len(page.items) < PAGE_SIZE or offset >= page.total:
                     break
-            _put(pages, None, stop)
+            put(pages, None, stop)
         except BaseException as exc:  # handed to the writing thread, which raises it
-            _put(pages, exc, stop)
+            put(pages, exc, stop)
 
     def head_pass(self, days):
         """Page from the newest until a page holds nothing new to this run (new items arrived)."""
@@ -301,7 +191,9 @@ def _fail(run, location, state, message):
     run.state, run.finished_at, run.error = SyncState.FAILED, now, message
     run.save()
     Location.objects.filter(pk=location.pk).update(state=state, last_error=message, last_error_at=now)
-    sync_failed_emit(run=run, location=location, message=message)
+    if location.state != state:
+        events.location_state_changed.send(sender=Location, location=location, old=location.state, new=state)
+    events.sync_failed.send(sender=SyncRun, run=run, location=location, message=message)
 
 
 def location_sync(*, location_id, kind, run_id=None, on_progress=None):
@@ -315,10 +207,13 @@ def location_sync(*, location_id, kind, run_id=None, on_progress=None):
     location = Location.objects.select_related("client").get(pk=location_id)
     if location.is_paused:
         raise SyncPaused(f"location {location_id} is paused")
-    run = SyncRun.objects.get(pk=run_id) if run_id else SyncRun.objects.create(location=location, kind=kind)
+    # A queued run is taken up; a retry (or a redelivered message) records a run of its own, so a
+    # failed attempt stays failed in the history.
+    run = SyncRun.objects.filter(pk=run_id, state=SyncState.QUEUED).first() if run_id else None
+    run = run or SyncRun.objects.create(location=location, kind=kind)
     owner = sync_lock_acquire(location_id=location_id)
     SyncRun.objects.filter(location=location, state=SyncState.RUNNING).exclude(pk=run.pk).update(
-        state=SyncState.FAILED, finished_at=timezone.now(), error="the worker running this sync stopped"
+        state=SyncState.FAILED, finished_at=timezone.now(), error=STALE_RUN_ERROR
     )
     run.kind, run.state, run.started_at = kind, SyncState.RUNNING, timezone.now()
     run.save()
@@ -349,7 +244,11 @@ def location_sync(*, location_id, kind, run_id=None, on_progress=None):
             run.state, run.finished_at, run.retries = SyncState.SUCCEEDED, now, client.stats.retries
             run.save()
             Location.objects.filter(pk=location.pk).update(**updates)
-            alerts_after_sync(run=run)
+            if location.state != ConnectionState.CONNECTED:
+                events.location_state_changed.send(
+                    sender=Location, location=location, old=location.state, new=ConnectionState.CONNECTED
+                )
+            events.sync_finished.send(sender=SyncRun, run=run, location=location)
         logger.info(
             "synced location %s in %s (%s): %s fetched, %s new, %s updated, %s removed, %s skipped",
             location.pk,

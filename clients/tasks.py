@@ -1,28 +1,38 @@
 """Celery tasks: thin wrappers that load by id and call the sync engine."""
 
-import itertools
 import logging
 
 from celery import shared_task
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import get_tenant_model, tenant_context
 
-from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
+from agency.fanout import agencies_each
+from clients.models import Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import PulseBackError, RateLimited
-from clients.sync import SyncLocked, SyncPaused, location_sync
+from clients.scheduling import locations_due
+from clients.sync import location_sync
+from clients.sync_lock import SyncLocked, SyncPaused, sync_runs_fail_stale
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(PulseBackError,),
+    retry_backoff=60,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def sync_location(self, location_id, kind, run_id=None):
     """Sync one location in the schema of the agency that queued it.
 
     Acknowledged only when done (acks_late): a worker killed mid-sync leaves the
     message for another worker, and the idempotent sync completes the work.
+    PulseBack's transient errors are retried by Celery with exponential backoff;
+    a rate limit that says when it resets is retried then.
     """
     try:
         location_sync(location_id=location_id, kind=kind, run_id=run_id)
@@ -35,45 +45,27 @@ def sync_location(self, location_id, kind, run_id=None):
     except SyncLocked as exc:
         raise self.retry(exc=exc, countdown=30) from None
     except RateLimited as exc:
-        countdown = max(exc.retry_after or 0, 60 * 2**self.request.retries)
-        raise self.retry(exc=exc, countdown=countdown, args=(location_id, kind, None)) from None
-    except PulseBackError as exc:
-        raise self.retry(
-            exc=exc, countdown=60 * 2**self.request.retries, args=(location_id, kind, None)
-        ) from None
-
-
-def _due_locations(kind):
-    """Locations to sync now: not paused, not waiting for a new password, not already queued or running."""
-    busy = SyncRun.objects.filter(state__in=[SyncState.QUEUED, SyncState.RUNNING]).values("location_id")
-    return (
-        Location.objects.exclude(state__in=[ConnectionState.PAUSED, ConnectionState.INVALID_CREDENTIALS])
-        .exclude(Q(pk__in=busy))
-        .order_by("last_synced_at", "pk")
-        .values_list("pk", "backfilled_at")
-    )
+        if not exc.retry_after:
+            raise
+        raise self.retry(exc=exc, countdown=exc.retry_after) from None
 
 
 @shared_task
 def sync_due_locations(kind=SyncKind.INCREMENTAL):
-    """Beat: queue a sync of every due location of every agency, interleaved across agencies.
+    """Beat: one task per agency queues that agency's due syncs."""
+    return agencies_each(sync_due_agency, kind=kind)
 
-    Round-robin order means one agency with hundreds of locations does not push
-    the others' syncs to the back of the queue.
-    """
+
+@shared_task(acks_late=True)
+def sync_due_agency(kind=SyncKind.INCREMENTAL):
+    """Queue a sync of every due location of the agency whose schema the task runs in, the
+    stalest first. Runs whose worker died are failed first, so their locations are due again."""
     from clients.services import sync_queue
 
-    per_agency = []
-    for agency in get_tenant_model().objects.exclude(schema_name="public"):
-        with tenant_context(agency):
-            per_agency.append((agency, list(_due_locations(kind))))
+    sync_runs_fail_stale()
     queued = 0
-    for round_ in itertools.zip_longest(*[[(agency, loc) for loc in locs] for agency, locs in per_agency]):
-        for entry in filter(None, round_):
-            agency, (location_id, backfilled_at) = entry
-            with tenant_context(agency):
-                location = Location(pk=location_id)
-                sync_queue(location=location, kind=kind if backfilled_at else SyncKind.BACKFILL)
-            queued += 1
-    logger.info("queued %s %s syncs across %s agencies", queued, kind, len(per_agency))
+    for location_id, backfilled_at in locations_due(kind=kind):
+        sync_queue(location=Location(pk=location_id), kind=kind if backfilled_at else SyncKind.BACKFILL)
+        queued += 1
+    logger.info("queued %s %s syncs in %s", queued, kind, connection.schema_name)
     return queued

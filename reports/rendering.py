@@ -18,7 +18,7 @@ from django.urls import reverse
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports import charts
+from clients import charts
 from reports.wording import summary_sentences
 
 logger = logging.getLogger(__name__)

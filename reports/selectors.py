@@ -7,11 +7,37 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models.functions import Length
+from django.shortcuts import get_object_or_404
 
 from clients import stats
 from clients.models import Feedback, Location, TagKind
 from clients.periods import Period
+from clients.selectors import clients_visible_to
+from reports.models import Report, ReportSchedule, ReportState
 from reports.significance import rating_change, share_change
+
+
+def report_visible_or_404(*, user, pk):
+    """A report of a client the user may see, else 404."""
+    return get_object_or_404(Report.objects.select_related("client"), pk=pk,
+                             client__in=clients_visible_to(user=user))  # fmt: skip
+
+
+def reports_of(*, client, limit=50):
+    """The client's latest reports, with their deliveries."""
+    return Report.objects.filter(client=client).prefetch_related("deliveries")[:limit]
+
+
+def schedule_of(*, client):
+    """The client's report schedule, or a new unsaved one."""
+    return ReportSchedule.objects.filter(client=client).first() or ReportSchedule(client=client)
+
+
+def reports_awaiting_approval(*, user):
+    return Report.objects.filter(
+        state=ReportState.AWAITING_APPROVAL, client__in=clients_visible_to(user=user)
+    ).select_related("client")
+
 
 COMMENT_LIMIT = 280  # characters of a quoted comment before it is cut at a word boundary
 MIN_THEME_COUNT = 3  # a theme needs this many mentions to be called best or worst

@@ -8,11 +8,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from agency import events
 from agency.branding.services import logo_bytes
 from agency.emails import email_send
 from agency.team.audit import audit_record
-from agency.webhooks.models import Event
-from agency.webhooks.services import events_emit
 from clients.selectors import client_local_today
 from reports.models import ALL_SECTIONS, DeliveryState, Report, ReportDelivery, ReportState
 from reports.rendering import report_html, report_pdf
@@ -62,10 +61,7 @@ def report_generate(*, report_id):
     approval = report.schedule is not None and report.schedule.approval_required
     report.state = ReportState.AWAITING_APPROVAL if approval else ReportState.READY
     report.save(update_fields=["pdf", "generated_at", "state"])
-    events_emit(events=[(Event.REPORT_READY, report.client_id, {
-        "id": report.pk, "client": report.client_id, "location": report.location_id,
-        "start": report.start, "end": report.end, "state": report.state,
-    })])  # fmt: skip
+    events.report_ready.send(sender=Report, report=report)
     if report.schedule is not None and not approval:
         from reports.tasks import report_send_task
 
@@ -128,6 +124,7 @@ def schedules_run(*, now=None):
     return queued
 
 
+@transaction.atomic
 def report_schedule_save(*, schedule, actor):
     schedule.save()
     audit_record(

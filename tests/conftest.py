@@ -5,6 +5,7 @@ setting them up costs a fraction of a second. Each test runs in a transaction
 that is rolled back, so tests never see each other's rows.
 """
 
+import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client as HttpClient
 
+from agency.api.services import api_token_create
 from agency.models import Agency
 from agency.services import agency_create
 from agency.team.models import Role, User
@@ -234,5 +236,48 @@ def sandbox_login(sandbox_account, sandbox_server):
             "auth_url": sandbox_server.auth_url,
             "anon_key": sandbox_server.anon_key,
         }
+
+    return make
+
+
+# --- The API: a test client sending a bearer token, and tokens for each role ---
+
+
+class Api:
+    """A test client on an agency's domain that sends a bearer token and JSON."""
+
+    def __init__(self, agency, raw=None):
+        self.http = host_client(agency)
+        self.raw = raw
+
+    def _headers(self):
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.raw}"} if self.raw else {}
+
+    def get(self, path, params=None):
+        return self.http.get(path, params or {}, **self._headers())
+
+    def post(self, path, data=None, raw_body=None):
+        body = raw_body if raw_body is not None else json.dumps(data if data is not None else {})
+        return self.http.post(path, body, content_type="application/json", **self._headers())
+
+    def patch(self, path, data=None, raw_body=None):
+        body = raw_body if raw_body is not None else json.dumps(data if data is not None else {})
+        return self.http.patch(path, body, content_type="application/json", **self._headers())
+
+    def delete(self, path):
+        return self.http.delete(path, **self._headers())
+
+
+@pytest.fixture
+def api_for(agency, make_user, owner):
+    """``api_for(role, scope="write", client=None)``: an Api with a token of a new user of that role."""
+
+    def make(role=Role.OWNER, scope="write", client=None):
+        user = owner if role == Role.OWNER else make_user(role)
+        if role == Role.CLIENT_VIEWER:
+            ViewerAccess.objects.create(user=user, client=client)
+            scope = "read"
+        _token, raw = api_token_create(user=user, name="tests", scope=scope)
+        return Api(agency, raw)
 
     return make

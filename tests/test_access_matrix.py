@@ -1,6 +1,6 @@
 """Every page of an agency's portal, opened by every kind of visitor: each gets exactly its due.
 
-A new URL fails this test until it is given an expected access level here.
+A new URL fails this test until its area module in tests/access/ gives it an expected access level.
 """
 
 from datetime import date
@@ -12,51 +12,13 @@ from django.urls import get_resolver, reverse
 from agency.team.models import Role
 from clients.alerts.models import Alert
 from reports.models import Report, ReportState
+from tests.access import MANAGER, MEMBER, OWN, PUBLIC, WRITER, areas
 from tests.conftest import host_client
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
 
-# (url name, kwargs builder, access): PUBLIC anyone; MEMBER any member, a client viewer only their
-# client's; WRITER not client viewers; MANAGER owners and admins.
-PUBLIC, MEMBER, WRITER, MANAGER, OWN = "public", "member", "writer", "manager", "own"
-PAGES = {
-    "home": (MEMBER, {}),
-    "client_dashboard": (MEMBER, {"pk": "client"}),
-    "location_dashboard": (MEMBER, {"pk": "client", "location_pk": "location"}),
-    "client_sync_status": (MEMBER, {"pk": "client"}),
-    "inbox": (MEMBER, {}),
-    "feedback_export": (MEMBER, {}),
-    "feedback_detail": (MEMBER, {"pk": "feedback"}),
-    "client_reports": (MEMBER, {"pk": "client"}),
-    "report_preview": (MEMBER, {"pk": "client"}),
-    "report_download": (MEMBER, {"pk": "report"}),
-    "alert_list": (MEMBER, {}),
-    "api_tokens": (OWN, {}),
-    "client_add": (MANAGER, {}),
-    "client_import": (MANAGER, {}),
-    "client_edit": (MANAGER, {"pk": "client"}),
-    "client_remove": (MANAGER, {"pk": "client"}),
-    "location_new": (MANAGER, {"pk": "client"}),
-    "location_login": (MANAGER, {"pk": "client", "location_pk": "location"}),
-    "pos_trigger_page": (MANAGER, {"pk": "client", "location_pk": "location"}),
-    "client_viewers": (MANAGER, {"pk": "client"}),
-    "connect_request": (MANAGER, {"pk": "client"}),
-    "team": (MANAGER, {}),
-    "audit_log": (MANAGER, {}),
-    "report_queue": (MANAGER, {}),
-    "branding": (MANAGER, {}),
-    "alert_rules": (MANAGER, {}),
-    "login": (PUBLIC, {}),
-    "password_reset": (PUBLIC, {}),
-    "password_reset_done": (PUBLIC, {}),
-    "password_reset_complete": (PUBLIC, {}),
-    "favicon": (PUBLIC, {}),
-}
-# POST-only actions, state-changing links, or pages reached with a token: tested where they live.
-TESTED_ELSEWHERE = {
-    "logout", "password_reset_confirm", "member_role", "member_remove", "invitation_accept",
-    "connect_pulseback", "client_schedule", "report_approve", "location_pause", "location_resume",
-    "location_sync", "alert_read", "api_token_revoke", "pos_trigger", "brand_logo",
-}  # fmt: skip
+PAGES = {name: rule for area in areas() for name, rule in area.PAGES.items()}
+TESTED_ELSEWHERE = set().union(*(getattr(area, "TESTED_ELSEWHERE", set()) for area in areas()))
+QUERIES = {name: query for area in areas() for name, query in getattr(area, "QUERIES", {}).items()}
 VISITORS = ("anonymous", "outsider", "other_viewer", "own_viewer", Role.STAFF, Role.ADMIN, Role.OWNER)
 
 
@@ -97,8 +59,12 @@ def objects(agency):
                                    state=ReportState.READY)  # fmt: skip
     report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7"))
     Alert.objects.create(kind="unresolved", client=location.client, key="k", message="m")
-    return {"client": location.client.pk, "location": location.pk, "report": report.pk,
+    made = {"client": location.client.pk, "location": location.pk, "report": report.pk,
             "feedback": FeedbackFactory(location=location).pk}  # fmt: skip
+    for area in areas():
+        if hasattr(area, "objects"):
+            area.objects(made)
+    return made
 
 
 @pytest.fixture
@@ -132,8 +98,8 @@ def test_each_visitor_gets_exactly_what_they_should(visitor, visitor_client, obj
     failures = []
     for name, (access, kwargs) in PAGES.items():
         url = reverse(name, kwargs={key: objects[value] for key, value in kwargs.items()})
-        if name == "report_preview":
-            url += "?start=2026-09-01&end=2026-09-30&sections=summary"
+        if name in QUERIES:
+            url += "?" + QUERIES[name]
         status = web.get(url).status_code
         expected = _expected(access, visitor)
         if visitor == "other_viewer" and access == MEMBER and kwargs:

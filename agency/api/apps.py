@@ -8,4 +8,9 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self):
+        from django.urls import register_converter
+
         from agency.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from agency.api.converters import IdConverter
+
+        register_converter(IdConverter, "id")

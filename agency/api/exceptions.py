@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from agency.api.pulseback import PulseBackUnreachable
+from agency.errors import UpstreamUnavailable
 
 
 def _messages(value):
@@ -23,7 +23,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
-    if isinstance(exc, PulseBackUnreachable):
+    if isinstance(exc, UpstreamUnavailable):
         response = Response({"message": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         if exc.retry_after:
             response["Retry-After"] = str(int(exc.retry_after) + 1)

@@ -1,13 +1,6 @@
-"""Reads for the API: tokens, feedback and sync runs, scoped to what a user may see."""
-
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from django.utils import timezone
+"""Reads for API tokens."""
 
 from agency.api.models import ApiToken, token_hash
-from clients.models import Location, SyncRun
-from clients.selectors import clients_visible_to, feedback_matching, feedback_stats
 
 
 def api_token_authenticate(*, raw):
@@ -19,42 +12,3 @@ def api_token_authenticate(*, raw):
 
 def api_tokens_of(*, user):
     return ApiToken.objects.filter(user=user)
-
-
-def locations_visible_to(*, user):
-    return Location.objects.filter(client__in=clients_visible_to(user=user))
-
-
-def feedback_list(*, user, filters):
-    """Feedback the user may see (removed items left out), newest first, filtered.
-
-    ``filters`` holds validated values: status, sentiment, days, client, location,
-    rating, source, theme, q, since, until (each optional).
-    """
-    since = filters.get("since")
-    if filters.get("days"):
-        recent = timezone.now() - timedelta(days=filters["days"])
-        since = max(since, recent) if since else recent
-    simple = ("client", "location", "status", "sentiment", "rating", "source", "theme", "q")
-    return feedback_matching(
-        user=user, created_from=since, created_before=filters.get("until"),
-        **{name: filters.get(name) for name in simple},
-    )  # fmt: skip
-
-
-def sync_runs_visible_to(*, user):
-    return SyncRun.objects.filter(location__in=locations_visible_to(user=user)).select_related("location")
-
-
-def client_stats(*, client, start=None, end=None):
-    """The dashboard KPIs of a client over local days [start, end] (end included; default: the
-    last 30 days up to today in the client's time zone)."""
-    tz = ZoneInfo(client.timezone)
-    end = end or timezone.now().astimezone(tz).date()
-    start = start or end - timedelta(days=29)
-    stats = feedback_stats(
-        client_id=client.pk,
-        start=datetime.combine(start, time(), tz),
-        end=datetime.combine(end + timedelta(days=1), time(), tz),
-    )
-    return {"start": start, "end": end, "timezone": client.timezone, **stats}

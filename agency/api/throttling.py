@@ -5,30 +5,17 @@ schema, so agencies never share one. Every response says how much is left
 (``X-RateLimit-Remaining``, ``X-RateLimit-Reset`` in seconds), like PulseBack.
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from agency.ratelimit import window_hit
 
 
 def rate_limit_hit(*, key, now=None):
     """Count one request against ``key``; returns ``(allowed, remaining, reset_seconds)``."""
-    now = time.time() if now is None else now
-    window_seconds = settings.API_RATE_LIMIT_WINDOW_SECONDS
     limit = settings.API_RATE_LIMIT
-    window = int(now // window_seconds)
-    cache_key = f"api-rate:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=window_seconds * 2):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=window_seconds * 2)
-            count = 1
-    reset = max(1, int((window + 1) * window_seconds - now + 0.999))
-    return count <= limit, max(0, limit - count), reset
+    window = window_hit(key=f"api:{key}", seconds=settings.API_RATE_LIMIT_WINDOW_SECONDS, now=now)
+    return not window.over(limit), max(0, limit - window.count), max(1, int(window.reset + 0.999))
 
 
 def client_key(request):

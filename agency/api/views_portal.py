@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from agency.api import selectors, services
 from agency.api.forms import ApiTokenForm
+from agency.formerrors import form_errors_add
 from agency.team.models import Role
 
 
@@ -29,8 +30,7 @@ def api_tokens(request):
                 user=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
             )
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, msgs)
+            form_errors_add(form, exc)
         else:
             created = {"token": token, "raw": raw}
             form = ApiTokenForm()
@@ -42,6 +42,6 @@ def api_tokens(request):
 @require_POST
 def api_token_revoke(request, pk):
     token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=pk)
-    services.api_token_revoke(token=token)
+    services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"The token “{token.name}” was revoked.")
     return redirect("api_tokens")

@@ -12,6 +12,7 @@ from PIL import Image
 
 from agency.branding.forms import BrandingForm
 from agency.branding.services import branding_update, logo_bytes
+from agency.formerrors import form_errors_add
 from agency.team.access import manager_required
 
 
@@ -26,8 +27,7 @@ def branding(request):
                             remove_logo=form.cleaned_data["remove_logo"], **fields)  # fmt: skip
         except ValidationError as exc:
             agency.refresh_from_db()
-            for field, errors in exc.message_dict.items():
-                form.add_error("logo_upload" if field == "logo" else field, errors)
+            form_errors_add(form, exc, field_map={"logo": "logo_upload"})
         else:
             messages.success(request, "Your branding was saved.")
             return redirect("branding")

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from agency.team.models import MANAGER_ROLES
+from agency.team.models import MANAGER_ROLES, Role
 
 
 def role_required(*roles):
@@ -23,3 +23,6 @@ def role_required(*roles):
 
 
 manager_required = role_required(*MANAGER_ROLES)
+
+# Every member of the agency; what they see is scoped by the clients they may see.
+member_required = role_required(*Role.values)

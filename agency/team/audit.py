@@ -20,6 +20,13 @@ ACTIONS = {
     "report.schedule_saved": "saved the report schedule of",
     "report.sent": "sent the report",
     "report.approved": "approved the report",
+    "webhook.created": "added the webhook",
+    "webhook.updated": "changed the webhook",
+    "webhook.removed": "removed the webhook",
+    "api_token.created": "created the API token",
+    "api_token.revoked": "revoked the API token",
+    "pos_trigger.changed": "changed the point-of-sale trigger of",
+    "alert_rule.saved": "changed an alert rule of",
 }
 
 

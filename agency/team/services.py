@@ -7,13 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agency import events
 from agency.emails import email_send
 from agency.team.audit import audit_record
-from agency.team.models import ConnectInvitation, Invitation, Role, User
+from agency.team.models import Invitation, Role, User
 from agency.urlbuilders import agency_url
-from clients.models import Client, ViewerAccess
-from clients.onboarding import pulseback_connection_test
-from clients.services import location_add
 
 
 def invitation_create(*, email, role, invited_by, client=None):
@@ -63,11 +61,7 @@ def invitation_accept(*, token, full_name, password):
     if User.objects.filter(email=invitation.email).exists():
         raise ValidationError("An account with this email already exists. Please log in.")
     user = User.objects.create_user(invitation.email, password, full_name=full_name, role=invitation.role)
-    if invitation.role == Role.CLIENT_VIEWER:
-        client = Client.objects.filter(pk=invitation.client_id).first()
-        if client is None:
-            raise ValidationError("The client of this invitation was removed.")
-        ViewerAccess.objects.create(user=user, client=client)
+    events.member_joined.send(sender=Invitation, user=user, invitation=invitation)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=user, action="team.joined", target=invitation.get_role_display())
@@ -99,47 +93,3 @@ def member_remove(*, member, removed_by):
         raise ValidationError("A team needs at least one owner.")
     audit_record(actor=removed_by, action="team.removed", target=member.email)
     member.delete()
-
-
-def connect_invitation_create(
-    *, client, email, location_name, invited_by, api_url="", auth_url="", anon_key=""
-):
-    """Ask a business owner for their own PulseBack login, by email; the link works once."""
-    token, token_hash = Invitation.new_token()
-    invitation = ConnectInvitation.objects.create(
-        email=email.strip().lower(), client_id=client.pk, location_name=location_name.strip() or client.name,
-        api_url=api_url, auth_url=auth_url, anon_key=anon_key, token_hash=token_hash, invited_by=invited_by,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
-    )  # fmt: skip
-    agency = connection.tenant
-    link = agency_url(agency, "connect_pulseback", token)
-    transaction.on_commit(lambda: email_send(
-        template="connect-invitation", to=[invitation.email], agency=agency,
-        context={"invitation": invitation, "client": client, "link": link},
-    ))  # fmt: skip
-    audit_record(actor=invited_by, action="location.login_requested", target=client, email=invitation.email)
-    return invitation
-
-
-@transaction.atomic
-def connect_invitation_accept(*, token, pulseback_email, pulseback_password):
-    """The owner's login is checked with PulseBack, then stored (encrypted) with a new location."""
-    try:
-        invitation = ConnectInvitation.objects.select_for_update().get_usable(token)
-    except ConnectInvitation.DoesNotExist:
-        raise ValidationError("This link has expired or was already used.") from None
-    client = Client.objects.filter(pk=invitation.client_id).first()
-    if client is None:
-        raise ValidationError("This link is no longer valid.")
-    endpoints = {
-        "api_url": invitation.api_url,
-        "auth_url": invitation.auth_url,
-        "anon_key": invitation.anon_key,
-    }
-    pulseback_connection_test(email=pulseback_email, password=pulseback_password, **endpoints)
-    location = location_add(client=client, name=invitation.location_name, pulseback_email=pulseback_email,
-                            pulseback_password=pulseback_password, **endpoints)  # fmt: skip
-    invitation.used_at = timezone.now()
-    invitation.save(update_fields=["used_at"])
-    audit_record(actor=None, action="location.connected_by_owner", target=location, email=invitation.email)
-    return location

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from agency.team import connect_views, views
+from agency.team import views
 from agency.team.forms import AgencyPasswordResetForm
 
 urlpatterns = [
@@ -31,9 +31,6 @@ urlpatterns = [
     ),
     path("team/", views.team, name="team"),
     path("settings/audit/", views.audit_log, name="audit_log"),
-    path("clients/<int:pk>/viewers/", views.client_viewers, name="client_viewers"),
-    path("clients/<int:pk>/ask-login/", connect_views.connect_request, name="connect_request"),
-    path("connect/<str:token>/", connect_views.connect_pulseback, name="connect_pulseback"),
     path("team/<int:pk>/role/", views.member_role, name="member_role"),
     path("team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),

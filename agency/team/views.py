@@ -5,17 +5,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from agency.portal.access import visible_client_or_404
+from agency.formerrors import form_errors_add
 from agency.team import services
 from agency.team.access import manager_required
 from agency.team.audit import ACTIONS
-from agency.team.forms import AcceptInvitationForm, InvitationForm, RoleForm, ViewerInvitationForm
-from agency.team.models import AuditEvent, Invitation, Role, User
-
-
-def _add_errors(form, exc):
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
+from agency.team.forms import AcceptInvitationForm, InvitationForm, RoleForm
+from agency.team.models import AuditEvent, Invitation, User
 
 
 @manager_required
@@ -27,7 +22,7 @@ def team(request):
                 email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("team")
@@ -96,30 +91,3 @@ def invitation_accept(request, token):
 def audit_log(request):
     events = Paginator(AuditEvent.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "team/audit.html", {"events": events, "actions": ACTIONS})
-
-
-@manager_required
-def client_viewers(request, pk):
-    """The business owners who may look at one client (read-only), and an invitation for another."""
-    client = visible_client_or_404(user=request.user, pk=pk)
-    form = ViewerInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                email=form.cleaned_data["email"],
-                role=Role.CLIENT_VIEWER,
-                invited_by=request.user,
-                client=client,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"{invitation.email} was invited to see {client.name}.")
-            return redirect("client_viewers", pk=client.pk)
-    context = {
-        "client": client,
-        "form": form,
-        "viewers": User.objects.filter(viewer_access__client=client),
-        "invitations": Invitation.objects.pending().filter(client_id=client.pk),
-    }
-    return render(request, "team/client_viewers.html", context)

@@ -6,3 +6,6 @@ class AlertsConfig(AppConfig):
 
     name = "clients.alerts"
     label = "alerts"
+
+    def ready(self):
+        from clients.alerts import receivers  # noqa: F401  (connects to agency.events)

@@ -15,6 +15,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from agency.emails import email_send
+from agency.team.audit import audit_record
 from agency.team.models import MANAGER_ROLES, User
 from clients.alerts.models import Alert, AlertKind, AlertRule
 from clients.models import ConnectionState, Feedback, FeedbackDaily, Location, Sentiment, Status
@@ -29,6 +30,18 @@ def alert_rule_for(*, client, kind):
     rules = {rule.client_id: rule for rule in AlertRule.objects.filter(kind=kind).filter(
         Q(client=client) | Q(client__isnull=True))}  # fmt: skip
     return rules.get(client.pk) or rules.get(None) or AlertRule(kind=kind)
+
+
+@transaction.atomic
+def alert_rule_save(*, rule, actor):
+    rule.save()
+    audit_record(actor=actor, action="alert_rule.saved", target=rule.client or "every client",
+                 kind=rule.kind, muted=rule.muted)  # fmt: skip
+    return rule
+
+
+def alert_mark_read(*, alert):
+    Alert.objects.filter(pk=alert.pk, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def _raise(*, rule, client, location, key, message):

@@ -1,6 +1,8 @@
-from celery import shared_task
-from django_tenants.utils import get_tenant_model, tenant_context
+"""Celery tasks for alerts: thin, by id, calling clients.alerts.services."""
 
+from celery import shared_task
+
+from agency.fanout import agencies_each
 from clients.alerts import services
 
 
@@ -11,15 +13,22 @@ def alert_email_task(alert_id):
 
 @shared_task
 def alerts_check_all():
-    """Beat (hourly): the periodic checks of every agency."""
-    for agency in get_tenant_model().objects.exclude(schema_name="public"):
-        with tenant_context(agency):
-            services.alerts_check()
+    """Beat (hourly): one check task per agency."""
+    return agencies_each(alerts_check)
+
+
+@shared_task(acks_late=True)
+def alerts_check():
+    """The periodic checks of the agency whose schema the task runs in."""
+    services.alerts_check()
 
 
 @shared_task
 def alerts_digest_all():
-    """Beat (daily): the digest email of every agency."""
-    for agency in get_tenant_model().objects.exclude(schema_name="public"):
-        with tenant_context(agency):
-            services.alerts_digest_send()
+    """Beat (daily): one digest task per agency."""
+    return agencies_each(alerts_digest)
+
+
+@shared_task(acks_late=True)
+def alerts_digest():
+    services.alerts_digest_send()

@@ -2,14 +2,14 @@
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from agency.portal.access import member_required, visible_client_or_404
-from agency.team.access import manager_required
-from clients.alerts.models import Alert, AlertKind, AlertRule
-from clients.alerts.services import alert_rule_for
+from agency.team.access import manager_required, member_required
+from clients.access import visible_client_or_404
+from clients.alerts import selectors, services
+from clients.alerts.models import AlertKind, AlertRule
 from clients.selectors import clients_visible_to
 
 
@@ -35,40 +35,34 @@ class AlertRuleForm(forms.ModelForm):
 
 @member_required
 def alert_list(request):
-    alerts = Alert.objects.filter(client__in=clients_visible_to(user=request.user)).select_related("client")
-    return render(request, "alerts/list.html", {"alerts": alerts[:200]})
+    return render(
+        request, "alerts/list.html", {"alerts": selectors.alerts_visible_to(user=request.user)[:200]}
+    )
 
 
 @member_required
 @require_POST
 def alert_read(request, pk):
-    alert = get_object_or_404(Alert, pk=pk, client__in=clients_visible_to(user=request.user))
-    Alert.objects.filter(pk=alert.pk, read_at__isnull=True).update(read_at=timezone.now())
+    alert = get_object_or_404(selectors.alerts_visible_to(user=request.user), pk=pk)
+    services.alert_mark_read(alert=alert)
     return redirect("alert_list")
-
-
-def _editable_rule(*, client, kind):
-    """The stored rule, or a new one that starts from what applies now."""
-    stored = AlertRule.objects.filter(client=client, kind=kind).first()
-    if stored is not None:
-        return stored
-    applies = alert_rule_for(client=client, kind=kind) if client else AlertRule(kind=kind)
-    fields = {name: getattr(applies, name) for name in AlertRuleForm.Meta.fields}
-    return AlertRule(client=client, kind=kind, **fields)
 
 
 @manager_required
 def alert_rules(request):
     """The rules of all clients, or with ``?client=ID`` that client's own (which override them)."""
     client_id = request.GET.get("client")
+    if client_id and not client_id.isdigit():
+        return HttpResponseBadRequest("The client must be given by its number.")
     client = visible_client_or_404(user=request.user, pk=client_id) if client_id else None
     posted_kind = request.POST.get("kind") if request.method == "POST" else None
     rules = []
     for kind, label in AlertKind.choices:
         data = request.POST if kind == posted_kind else None
-        form = AlertRuleForm(data, instance=_editable_rule(client=client, kind=kind), prefix=kind)
+        rule = selectors.alert_rule_editable(client=client, kind=kind, fields=AlertRuleForm.Meta.fields)
+        form = AlertRuleForm(data, instance=rule, prefix=kind)
         if form.is_bound and form.is_valid():
-            form.save()
+            services.alert_rule_save(rule=form.save(commit=False), actor=request.user)
             messages.success(request, f"The rule “{label}” was saved.")
             return redirect(request.get_full_path())
         rules.append((kind, label, form))

@@ -1,20 +1,13 @@
-"""PulseBack integration: HTTP client (``client``), typed errors (``errors``)
-and a local sandbox server for development and tests (``sandbox``).
+"""PulseBack integration: HTTP client (``client``), sessions and token providers
+(``session``), the retry machinery (``execute``), answer parsing (``parsing``),
+typed errors (``errors``) and a local sandbox server for development and tests
+(``sandbox``, never imported by the client modules).
 
-Nothing in this package imports Django.
+The lowest layer: nothing here imports Django or the rest of the project.
+Outbound address checks live in ``agency.netguard``.
 """
 
-from .client import (
-    AccessTokenProvider,
-    ClientStats,
-    Endpoints,
-    FeedbackPage,
-    PulseBackClient,
-    RateLimitState,
-    Session,
-    SessionTokenProvider,
-    check_endpoint_url,
-)
+from .client import Endpoints, PulseBackClient
 from .errors import (
     InvalidApiKey,
     InvalidCredentials,
@@ -26,6 +19,9 @@ from .errors import (
     Unauthorized,
     Unavailable,
 )
+from .execute import ClientStats
+from .parsing import FeedbackPage, RateLimitState
+from .session import AccessTokenProvider, Session, SessionTokenProvider, expiry_margin
 
 __all__ = [
     "AccessTokenProvider",
@@ -45,5 +41,5 @@ __all__ = [
     "SessionTokenProvider",
     "Unauthorized",
     "Unavailable",
-    "check_endpoint_url",
+    "expiry_margin",
 ]

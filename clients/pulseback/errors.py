@@ -44,13 +44,26 @@ class Unauthorized(PulseBackError):
 
 class RateLimited(PulseBackError):
     """Over a rate limit and the wait would exceed the client's bounds.
-    ``retry_after`` is the server's advised wait in seconds, when known."""
+
+    ``retry_after`` is the server's advised wait in seconds and ``retry_at`` the
+    Unix time it names, when known. ``deferred`` is True when the server named
+    a wait beyond the client's wait budget: nothing failed, try again at
+    ``retry_at``."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, status: int | None = 429, code=None
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        retry_at: float | None = None,
+        deferred: bool = False,
+        status: int | None = 429,
+        code=None,
     ):
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+        self.retry_at = retry_at
+        self.deferred = deferred
 
 
 class _MaybeProcessed(PulseBackError):

@@ -16,12 +16,15 @@ def schema_probe():
 
 @pytest.fixture
 def worker(db):
+    # The app keeps the backend it first made (tests that run tasks eagerly make a disabled one).
     celery_app.conf.result_backend = settings.CELERY_BROKER_URL
+    vars(celery_app._local).pop("backend", None)
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         celery_app.conf.result_backend = None
+        vars(celery_app._local).pop("backend", None)
 
 
 def test_task_runs_in_the_schema_of_the_agency_that_queued_it(agency, other_agency, worker):

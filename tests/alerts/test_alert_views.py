@@ -72,3 +72,7 @@ def test_strangers_are_sent_to_log_in_and_outsiders_get_nothing(agency, outsider
     assert outsider.post(f"/alerts/{alert.pk}/read/").status_code in (302, 404)
     alert.refresh_from_db()
     assert alert.read_at is None
+
+
+def test_a_client_that_is_not_a_number_is_a_bad_request(agency, owner):
+    assert host_client(agency, user=owner).get("/settings/alerts/?client=abc").status_code == 400

@@ -7,7 +7,7 @@ from django.db import connection
 from agency.api.models import ApiToken, token_hash
 from agency.api.services import api_token_create, api_token_revoke
 from agency.team.models import Role
-from tests.api.conftest import Api
+from tests.conftest import Api
 
 
 def test_a_token_is_stored_hashed_and_works(agency, owner):
@@ -35,7 +35,7 @@ def test_missing_or_wrong_token_is_401_json(agency, header):
 
 def test_a_revoked_token_is_401(agency, owner):
     token, raw = api_token_create(user=owner, name="old", scope="write")
-    api_token_revoke(token=token)
+    api_token_revoke(actor=None, token=token)
 
     assert Api(agency, raw).get("/api/v1/clients").status_code == 401
 

@@ -8,8 +8,8 @@ from django.db import connection
 from agency.api.services import api_token_create
 from agency.team.models import Role
 from clients.models import Client, FeedbackDaily, Location, SyncKind, SyncRun
-from tests.api.conftest import ALL_ROLES, Api
-from tests.conftest import SANDBOX_PASSWORD
+from tests.api.conftest import ALL_ROLES
+from tests.conftest import SANDBOX_PASSWORD, Api
 from tests.factories import FeedbackFactory, LocationFactory, rollup
 
 

@@ -122,6 +122,6 @@ def test_bad_filters_are_400_naming_the_field(api_for, clients_two, params, fiel
 
 
 def test_without_a_token_it_is_401(agency):
-    from tests.api.conftest import Api
+    from tests.conftest import Api
 
     assert Api(agency).get("/api/v1/feedback").status_code == 401

@@ -1,7 +1,7 @@
 """Every answer carries the token's rate-limit state; over the limit: 429 with Retry-After."""
 
 from agency.api.services import api_token_create
-from tests.api.conftest import Api
+from tests.conftest import Api
 
 
 def test_headers_count_down_per_token_and_429_after_the_limit(agency, owner, settings):

@@ -94,7 +94,7 @@ def test_the_pdf_once_generated(api_for, client_):
 
 
 def test_a_generated_report_sends_report_ready(client_, django_capture_on_commit_callbacks):
-    endpoint, _secret = endpoint_create(url="http://127.0.0.1:9/in", events=["report.ready"])
+    endpoint, _secret = endpoint_create(actor=None, url="http://127.0.0.1:9/in", events=["report.ready"])
     report = Report.objects.create(client=client_, start=date(2026, 9, 1), end=date(2026, 9, 30))
 
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks():

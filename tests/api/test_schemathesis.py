@@ -22,9 +22,9 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from agency.api import pulseback
 from agency.api.services import api_token_create
 from agency.webhooks import transport
+from clients import onboarding
 from clients.models import Client, Location
 from clients.pulseback import Session
 
@@ -48,7 +48,7 @@ def api_token(agency, owner, settings, monkeypatch):
     """An owner's write token; objects with low ids so that some generated ids exist."""
     settings.API_RATE_LIMIT = 1_000_000
     session = Session(access_token="a", refresh_token="r", expires_at=int(time.time()) + 3600)
-    monkeypatch.setattr(pulseback, "login_check", lambda *, location: (session, 0))
+    monkeypatch.setattr(onboarding, "pulseback_connection_test", lambda **_: (session, 0))
     monkeypatch.setattr(transport, "target_resolve", lambda target: ["93.184.216.34"])
     client = Client.objects.create(name="Seed")
     Location.objects.create(client=client, name="Main", pulseback_email="s@biz.test", pulseback_password="pw")

@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from clients.crypto import CredentialsKeyError
+from agency.crypto import CredentialsKeyError
 from clients.models import Client, Location, SyncRun, SyncState
 from tests.clients.conftest import SANDBOX_PASSWORD
 

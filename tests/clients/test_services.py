@@ -25,6 +25,7 @@ def test_single_location_client_is_one_call_and_queues_its_backfill(
 ):
     with django_capture_on_commit_callbacks() as sends:
         client, location = client_create(
+            actor=None,
             name="Bistro Verde",
             pulseback_email="Bistro@Sandbox.PulseBack.test",
             pulseback_password=SANDBOX_PASSWORD,
@@ -59,7 +60,7 @@ def test_bad_input_names_the_field_and_saves_nothing(agency, endpoints, changes,
     }
 
     with pytest.raises(ValidationError) as excinfo:
-        client_create(**{**kwargs, **changes})
+        client_create(actor=None, **{**kwargs, **changes})
 
     assert field in excinfo.value.message_dict
     assert not Client.objects.exists()
@@ -69,7 +70,11 @@ def test_bad_input_names_the_field_and_saves_nothing(agency, endpoints, changes,
 def test_plain_http_is_refused_even_on_loopback_without_the_sandbox(agency, endpoints):
     with pytest.raises(ValidationError) as excinfo:
         client_create(
-            name="X", pulseback_email="x@sandbox.pulseback.test", pulseback_password="pw", **endpoints
+            actor=None,
+            name="X",
+            pulseback_email="x@sandbox.pulseback.test",
+            pulseback_password="pw",
+            **endpoints,
         )
 
     assert set(excinfo.value.message_dict) >= {"api_url", "auth_url"}
@@ -85,11 +90,11 @@ def test_a_stored_location_with_an_internal_address_is_never_fetched(agency, mak
 
 def test_pause_and_resume(agency, make_location, django_capture_on_commit_callbacks):
     location = make_location("x@sandbox.pulseback.test")
-    location_pause(location=location)
+    location_pause(actor=None, location=location)
     assert location.state == ConnectionState.PAUSED
 
     with django_capture_on_commit_callbacks() as sends:
-        location_resume(location=location)
+        location_resume(actor=None, location=location)
 
     assert location.state == ConnectionState.PENDING
     assert len(sends) == 1
@@ -102,7 +107,9 @@ def test_replacing_credentials_drops_the_session_and_recovers(sandbox_account, m
     location.refresh_from_db()
     assert location.state == ConnectionState.INVALID_CREDENTIALS
 
-    location_set_credentials(location=location, pulseback_email=email, pulseback_password=SANDBOX_PASSWORD)
+    location_set_credentials(
+        actor=None, location=location, pulseback_email=email, pulseback_password=SANDBOX_PASSWORD
+    )
     run = location_sync(location_id=location.pk, kind=SyncKind.BACKFILL)
 
     location.refresh_from_db()

@@ -65,7 +65,7 @@ def test_killed_sync_is_completed_by_the_next_run(committed_agency, sandbox, san
 
     location = committed(add_location)
     sandbox.set_faults(slow_ms=25)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "agency.settings_test", "DATABASE_URL": _database_url()}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "agency.settings.test", "DATABASE_URL": _database_url()}
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "sync_feedback", "--agency", "killtest"],
         cwd=ROOT,

@@ -2,11 +2,12 @@
 
 import pytest
 from django.db import connection
-from django_tenants.utils import tenant_context
 
+from agency.models import Agency
 from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import Unavailable
-from clients.tasks import sync_due_locations, sync_location
+from clients.sync_lock import STALE_RUN_ERROR, sync_lock_acquire, sync_lock_release
+from clients.tasks import sync_due_agency, sync_due_locations, sync_location
 
 
 def test_invalid_credentials_are_recorded_and_not_retried(sandbox_account, make_location):
@@ -46,8 +47,21 @@ def test_a_removed_location_is_skipped_quietly(agency):
     sync_location.run(999_999, SyncKind.INCREMENTAL)
 
 
-def test_beat_fans_out_over_every_agency_interleaved(
-    agency, other_agency, make_location, django_capture_on_commit_callbacks
+def test_beat_fans_out_one_task_per_agency(agency, other_agency, monkeypatch):
+    schemas = []
+    monkeypatch.setattr(
+        sync_due_agency, "apply_async", lambda **options: schemas.append(options["headers"]["_schema_name"])
+    )
+
+    queued = sync_due_locations.run(kind=SyncKind.INCREMENTAL)
+
+    every_agency = Agency.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+    assert queued == len(schemas) and sorted(schemas) == sorted(every_agency)
+    assert {agency.schema_name, other_agency.schema_name} <= set(schemas)
+
+
+def test_an_agencys_tick_queues_its_due_locations_stalest_first(
+    agency, make_location, django_capture_on_commit_callbacks
 ):
     connection.set_tenant(agency)
     alpha = [make_location(f"a{i}@sandbox.pulseback.test") for i in range(3)]
@@ -57,20 +71,22 @@ def test_beat_fans_out_over_every_agency_interleaved(
     invalid = make_location("invalid@sandbox.pulseback.test")
     Location.objects.filter(pk=invalid.pk).update(state=ConnectionState.INVALID_CREDENTIALS)
     busy = make_location("busy@sandbox.pulseback.test")
+    owner = sync_lock_acquire(location_id=busy.pk)  # a live worker holds it
     SyncRun.objects.create(location=busy, kind=SyncKind.INCREMENTAL, state=SyncState.RUNNING)
-    with tenant_context(other_agency):
-        beta = make_location("b0@sandbox.pulseback.test")
+    dead = make_location("dead@sandbox.pulseback.test")
+    stale = SyncRun.objects.create(location=dead, kind=SyncKind.INCREMENTAL, state=SyncState.RUNNING)
 
     with django_capture_on_commit_callbacks() as sends:
-        queued = sync_due_locations.run(kind=SyncKind.INCREMENTAL)
+        queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
 
     assert queued == len(sends) == 4
-    connection.set_tenant(agency)
     runs = SyncRun.objects.filter(state=SyncState.QUEUED)
     assert {(r.location_id, r.kind) for r in runs} == {
         (alpha[0].pk, SyncKind.INCREMENTAL),  # backfilled: an incremental pull
         (alpha[1].pk, SyncKind.BACKFILL),  # never backfilled: a backfill first
         (alpha[2].pk, SyncKind.BACKFILL),
+        (dead.pk, SyncKind.BACKFILL),  # its worker died: the run is failed, the location due again
     }
-    with tenant_context(other_agency):
-        assert SyncRun.objects.get(state=SyncState.QUEUED).location_id == beta.pk
+    stale.refresh_from_db()
+    assert stale.state == SyncState.FAILED and stale.error == STALE_RUN_ERROR
+    sync_lock_release(location_id=busy.pk, owner=owner)

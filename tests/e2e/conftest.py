@@ -88,8 +88,7 @@ def portal(django_db_setup, django_db_blocker, chromium_path, sandbox_server, tm
     mail_dir = tmp_path_factory.mktemp("mail")
     env = {
         **os.environ,
-        "DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "agency.settings",
+        "DJANGO_SETTINGS_MODULE": "agency.settings.dev",
         "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}",
         "PULSEBACK_SANDBOX_ENABLED": "1",
         "PORTAL_PORT": str(port),
@@ -97,7 +96,6 @@ def portal(django_db_setup, django_db_blocker, chromium_path, sandbox_server, tm
         "EMAIL_FILE_PATH": str(mail_dir),
         "LOG_LEVEL": "WARNING",
     }
-    env.pop("PORTAL_TESTING", None)
     python = sys.executable
     web = [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     worker = [python, "-m", "celery", "-A", "agency", "worker", "--pool", "solo", "-l", "WARNING"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports import charts
+from clients import charts
 
 CHARTS = [
     lambda: charts.volume_rating_chart(labels=["Mar 1", "Mar 2"], counts=[3, 0], ratings=[4.5, None]),

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from agency.portal.inbox import csv_cell
+from agency.spreadsheet import csv_cell
 from agency.team.models import Role
 from tests.conftest import host_client, login_redirect
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory

@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from agency.netguard import check_url
 from clients.pulseback import Endpoints, PulseBackClient
 from clients.pulseback.sandbox import DEMO_ACCOUNTS, Sandbox, SandboxServer
 from clients.pulseback.sandbox.data import DEMO_PROFILES
@@ -55,7 +56,11 @@ def server(sandbox: Sandbox):
 
 @pytest.fixture
 def endpoints(server: SandboxServer) -> Endpoints:
-    return Endpoints(server.api_url, server.auth_url, server.anon_key).checked(allow_loopback_http=True)
+    return Endpoints(
+        check_url(server.api_url, allow_loopback_http=True),
+        check_url(server.auth_url, allow_loopback_http=True),
+        server.anon_key,
+    )
 
 
 @pytest.fixture

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 from datetime import datetime
 
 import httpx
 import pytest
 
+from agency import netguard
 from clients.pulseback import (
     Endpoints,
     InvalidApiKey,
@@ -28,7 +31,7 @@ from clients.pulseback import (
     SessionTokenProvider,
     Unauthorized,
     Unavailable,
-    check_endpoint_url,
+    expiry_margin,
 )
 from clients.pulseback.sandbox import DEMO_ACCOUNTS
 
@@ -53,112 +56,49 @@ class FixedProvider:
         return self.renewed
 
 
-# --------------------------------------------------------- check_endpoint_url
-@pytest.mark.parametrize(
-    ("url", "loopback", "expected"),
-    [
-        (
-            "https://getpulseback-production.up.railway.app/api",
-            False,
-            "https://getpulseback-production.up.railway.app/api",
-        ),
-        ("  HTTPS://Example.COM:443/api/ ", False, "https://example.com/api"),
-        ("https://example.com:8443", False, "https://example.com:8443"),
-        ("https://mkpxnprhwzrnxbfbdbts.supabase.co/", False, "https://mkpxnprhwzrnxbfbdbts.supabase.co"),
-        ("https://bücher.example/api", False, "https://xn--bcher-kva.example/api"),
-        ("https://93.184.215.14/api", False, "https://93.184.215.14/api"),
-        ("http://127.0.0.1:8765/api", True, "http://127.0.0.1:8765/api"),
-        ("http://127.9.9.9:80", True, "http://127.9.9.9"),
-        ("http://localhost:8765", True, "http://localhost:8765"),
-        ("http://[::1]:8765/api", True, "http://[::1]:8765/api"),
-        ("https://127.0.0.1:8765", True, "https://127.0.0.1:8765"),
-        ("https://example.com/api", True, "https://example.com/api"),
-    ],
-)
-def test_check_endpoint_url_accepts(url, loopback, expected):
-    assert check_endpoint_url(url, allow_loopback_http=loopback) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "loopback"),
-    [
-        ("http://example.com/api", False),
-        ("http://example.com/api", True),
-        ("http://127.0.0.1:8765", False),
-        ("http://localhost:8765", False),
-        ("http://10.0.0.5", True),
-        ("http://169.254.169.254", True),
-        ("https://user:hunter2-secret@example.com", False),
-        ("https://user@example.com", False),
-        ("ftp://example.com", False),
-        ("example.com/api", False),
-        ("//example.com/api", False),
-        ("https://", False),
-        ("https:///api", False),
-        ("", False),
-        ("https://10.1.2.3/api", False),
-        ("https://192.168.0.10", False),
-        ("https://172.16.0.1", False),
-        ("https://100.64.0.1", False),
-        ("https://0.0.0.0", False),
-        ("https://169.254.169.254/latest/meta-data", False),
-        ("https://169.254.169.254", True),
-        ("https://[fd00:ec2::254]", False),
-        ("https://[::ffff:169.254.169.254]", False),
-        ("https://[fe80::1%25eth0]", False),
-        ("https://[::1]", False),
-        ("https://127.0.0.1", False),
-        ("https://localhost", False),
-        ("https://2130706433", False),
-        ("https://0x7f.1", False),
-        ("https://0177.0.0.1", False),
-        ("https://999.1.1.1", False),
-        ("https://metadata.google.internal/computeMetadata", False),
-        ("https://example.com/api?x=1", False),
-        ("https://example.com/api#frag", False),
-        ("https://exa mple.com", False),
-        ("https://example.com\\@evil.example", False),
-        ("https://example.com:0", False),
-        ("https://example.com:99999", False),
-        ("https://-bad-.example", False),
-        ("https://example.com:hunter2-secret", False),
-        ("https://[::1", False),
-    ],
-)
-def test_check_endpoint_url_refuses(url, loopback):
-    with pytest.raises(ValueError) as info:
-        check_endpoint_url(url, allow_loopback_http=loopback)
-    assert str(info.value) and "hunter2" not in str(info.value)
-
-
-def test_check_endpoint_url_needs_a_string():
-    with pytest.raises(ValueError):
-        check_endpoint_url(None, allow_loopback_http=True)  # type: ignore[arg-type]
-
-
-def test_endpoints_checked():
-    ep = Endpoints("https://API.example.com/api/", "https://auth.example.com", " key ").checked(
-        allow_loopback_http=False
-    )
-    assert ep == Endpoints("https://api.example.com/api", "https://auth.example.com", "key")
-    assert "key" not in repr(ep)
-    with pytest.raises(ValueError):
-        Endpoints("https://a.example", "https://b.example", "").checked(allow_loopback_http=False)
-
-
 # -------------------------------------------------------------------- Session
 def test_session_from_supabase():
-    data = {"access_token": "a", "refresh_token": "r", "expires_in": 3600, "expires_at": 1_900_000_000,
+    data = {"access_token": "a", "refresh_token": "r", "expires_in": 3600, "expires_at": 1000 + 3600,
             "user": {"id": "u-1", "email": "x@y.test"}}  # fmt: skip
-    s = Session.from_supabase(data)
-    assert (s.expires_at, s.user_id, s.email) == (1_900_000_000, "u-1", "x@y.test")
-    del data["expires_at"]
-    assert Session.from_supabase(data, now=1000).expires_at == 4600
-    assert not s.needs_refresh(now=1_900_000_000 - 61)
-    assert s.needs_refresh(now=1_900_000_000 - 60)
-    assert s.needs_refresh(now=1_900_000_000 - 200, margin=300)
+    s = Session.from_supabase(data, now=1000)
+    assert (s.expires_at, s.lifetime, s.user_id, s.email) == (4600, 3600, "u-1", "x@y.test")
+    del data["expires_in"]
+    only_at = Session.from_supabase(data, now=1000)
+    assert (only_at.expires_at, only_at.lifetime) == (4600, 3600)
+    assert not s.needs_refresh(now=4600 - 61)
+    assert s.needs_refresh(now=4600 - 60)
+    assert s.needs_refresh(now=4600 - 200, margin=300)
     secret = Session("access-secret", "refresh-secret", 1, None, None)
     assert "secret" not in repr(secret)
+
+
+def test_expires_in_wins_over_a_skewed_expires_at():
+    ahead = {"access_token": "a", "refresh_token": "r", "expires_in": 300, "expires_at": 1000 + 300 + 900}
+    behind = {**ahead, "expires_at": 1000 + 300 - 900}
+    for data in (ahead, behind):
+        s = Session.from_supabase(data, now=1000)
+        assert (s.expires_at, s.lifetime, s.margin) == (1300, 300, 30)
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "margin"), [(3600, 60), (600, 60), (300, 30), (60, 6), (10, 1), (5, 0.5), (None, 60)]
+)
+def test_expiry_margin_scales_with_the_lifetime(lifetime, margin):
+    assert expiry_margin(lifetime) == pytest.approx(margin)
+    s = Session("a", "r", 10_000, lifetime=lifetime)
+    assert s.margin == pytest.approx(margin) and s.refresh_at == pytest.approx(10_000 - margin)
+    assert not s.needs_refresh(now=10_000 - margin - 0.01) and s.needs_refresh(now=10_000 - margin)
+
+
+def test_sessions_stored_without_a_lifetime_still_load():
+    """Positional and keyword forms of before the lifetime field keep working (60 s margin)."""
+    old = Session("a", "r", 5000, "u-1", "x@y.test")
+    assert (
+        old.lifetime is None
+        and old.margin == 60
+        and old
+        == Session(access_token="a", refresh_token="r", expires_at=5000, user_id="u-1", email="x@y.test")
+    )
 
 
 @pytest.mark.parametrize(
@@ -353,12 +293,13 @@ def test_429_without_retry_after_backs_off(client, sandbox, fake_time):
     assert fake_time.sleeps == [0.5, 1.0]
 
 
-def test_429_retry_after_beyond_budget_raises_at_once(client, sandbox, fake_time):
+def test_429_retry_after_beyond_the_wait_budget_is_deferred_at_once(client, sandbox, fake_time):
     tokens = provider(client)
-    sandbox.set_faults(api_429_next=1, api_429_retry_after=500)
+    sandbox.set_faults(api_429_next=1, api_429_retry_after=1000)
     with pytest.raises(RateLimited) as info:
         client.list_feedback(tokens)
-    assert info.value.retry_after == 500 and fake_time.sleeps == []
+    assert info.value.deferred and info.value.retry_after == 1000 and info.value.status == 429
+    assert info.value.retry_at == pytest.approx(fake_time.now + 1000) and fake_time.sleeps == []
 
 
 def test_5xx_backoff_grows_exponentially(client, sandbox, fake_time):
@@ -447,7 +388,8 @@ def test_create_is_retried_on_429_and_503(client, sandbox, fake_time):
     tokens = provider(client)
     sandbox.set_faults(api_429_next=1, api_5xx_next=1, api_5xx_status=503)
     client.create_feedback(tokens, rating=4, comment="marker-retry")
-    assert fake_time.sleeps == [1.0, 1.0] and client.stats.retries == 2
+    # the 429's Retry-After is a wait, not a failure: the 503 is the first backoff
+    assert fake_time.sleeps == [1.0, 0.5] and client.stats.retries == 2
     assert sum(it["comment"] == "marker-retry" for it in sandbox.ground_truth(BISTRO_EMAIL)) == 1
 
 
@@ -499,14 +441,16 @@ def test_waits_for_reset_when_remaining_reaches_zero(client, sandbox, fake_time,
     assert client.rate_limit.remaining == 1
 
 
-def test_rate_limit_wait_beyond_budget_raises_without_a_request(client, sandbox, fake_time):
+def test_rate_limit_wait_beyond_budget_raises_without_a_request(make_client, sandbox, fake_time):
+    client = make_client(wait_budget=300)
     sandbox.configure(api_rate_limit=1, api_rate_window=600, reset_format="timestamp")
     tokens = provider(client)
     client.list_feedback(tokens)
-    sent = client.stats.requests
+    sent, reset_at = client.stats.requests, client.rate_limit.reset_at
     with pytest.raises(RateLimited) as info:
         client.list_feedback(tokens)
-    assert 599 <= info.value.retry_after <= 601 and client.stats.requests == sent and fake_time.sleeps == []
+    assert 599 <= info.value.retry_after <= 601 and info.value.deferred and info.value.retry_at == reset_at
+    assert client.stats.requests == sent and fake_time.sleeps == []
 
 
 def test_hitting_the_limit_honours_retry_after(client, sandbox, fake_time):
@@ -593,3 +537,179 @@ def test_client_owns_only_its_own_http_client(endpoints):
     assert not shared.is_closed
     shared.close()
     assert "anon" not in repr(PulseBackClient(endpoints, http=shared))
+
+
+# ------------------------------------------------------ waits are not failures
+def test_six_429s_with_retry_after_succeed(make_client, sandbox, fake_time):
+    client = make_client(max_retries=5)
+    tokens = provider(client)
+    sandbox.set_faults(api_429_next=6, api_429_retry_after=1)
+    assert client.list_feedback(tokens).items
+    assert fake_time.sleeps == [1.0] * 6
+    assert client.stats.server_waits == 6 and client.stats.server_waited_seconds == 6.0
+
+
+def test_named_waits_do_not_count_against_max_retries(make_client, sandbox, fake_time):
+    client = make_client(max_retries=2)
+    tokens = provider(client)
+    sandbox.set_faults(api_429_next=3, api_429_retry_after=2, api_5xx_next=2)
+    assert client.list_feedback(tokens).items
+    assert fake_time.sleeps == [2.0, 2.0, 2.0, 0.5, 1.0] and client.stats.retries == 5
+    sandbox.set_faults(api_429_next=3, api_429_retry_after=2, api_5xx_next=3)
+    with pytest.raises(Unavailable) as info:
+        client.list_feedback(tokens)
+    assert "gave up after 3 attempts" in str(info.value)
+
+
+def test_the_wait_budget_is_per_client_and_defers_past_it(make_client, sandbox, fake_time):
+    client = make_client(wait_budget=5)
+    tokens = provider(client)
+    sandbox.set_faults(api_429_next=2, api_429_retry_after=2)
+    client.list_feedback(tokens)
+    sandbox.set_faults(api_429_next=1, api_429_retry_after=2)
+    with pytest.raises(RateLimited) as info:
+        client.list_feedback(tokens)  # 4 s of the 5 s budget are spent
+    assert info.value.deferred and info.value.retry_at == pytest.approx(fake_time.now + 2)
+    assert fake_time.sleeps == [2.0, 2.0] and "wait budget" in str(info.value)
+
+
+class Scripted:
+    """An httpx.MockTransport answering with a scripted list of (status, headers)."""
+
+    def __init__(self, *answers: tuple[int, dict[str, str]]):
+        self.answers = list(answers)
+        self.requests = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        status, headers = self.answers.pop(0) if self.answers else (200, {})
+        body = {"feedback": [], "total": 0, "limit": 100, "offset": 0} if status == 200 else {"error": "x"}
+        return httpx.Response(status, headers=headers, json=body)
+
+
+@pytest.fixture
+def scripted_client(make_client):
+    def make(*answers, **kwargs):
+        script = Scripted(*answers)
+        http = httpx.Client(transport=httpx.MockTransport(script))
+        client = make_client(
+            endpoints=Endpoints("https://api.pulseback.test/api", "https://auth.pulseback.test", "k"),
+            http=http,
+            **kwargs,
+        )
+        return client, script
+
+    return make
+
+
+def test_a_429_with_an_exhausted_rate_limit_waits_for_its_reset(scripted_client, fake_time):
+    client, script = scripted_client(
+        (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "7"}), max_retries=0
+    )
+    assert client.list_feedback(FixedProvider("t", "t")).total == 0
+    assert fake_time.sleeps == [7.0] and script.requests == 2
+
+
+def test_a_503_with_retry_after_is_a_wait(scripted_client, fake_time):
+    client, script = scripted_client((503, {"Retry-After": "2"}), (503, {"Retry-After": "0"}), max_retries=0)
+    assert client.list_feedback(FixedProvider("t", "t")).total == 0
+    assert fake_time.sleeps == [2.0, 0.5] and script.requests == 3  # "0" is taken as backoff_base
+
+
+def test_retry_after_zero_forever_ends_with_the_wait_budget(scripted_client, fake_time):
+    client, script = scripted_client(*[(429, {"Retry-After": "0"})] * 10, wait_budget=3)
+    with pytest.raises(RateLimited) as info:
+        client.list_feedback(FixedProvider("t", "t"))
+    assert info.value.deferred and fake_time.sleeps == [0.5] * 3 and script.requests == 4
+
+
+def test_a_503_with_retry_after_beyond_the_budget_is_deferred(scripted_client, fake_time):
+    client, _ = scripted_client((503, {"Retry-After": "3600"}), wait_budget=60)
+    with pytest.raises(RateLimited) as info:
+        client.list_feedback(FixedProvider("t", "t"))
+    assert info.value.deferred and info.value.status == 503 and info.value.retry_after == 3600
+    assert fake_time.sleeps == []
+
+
+def test_a_429_without_a_named_wait_counts_as_a_failure(scripted_client, fake_time):
+    client, _ = scripted_client((429, {"X-RateLimit-Remaining": "3"}), (429, {}), max_retries=1)
+    with pytest.raises(RateLimited) as info:
+        client.list_feedback(FixedProvider("t", "t"))
+    assert not info.value.deferred and info.value.retry_at is None and fake_time.sleeps == [0.5]
+
+
+# ------------------------------------------------------- short-lived tokens
+def test_ten_second_tokens_are_refreshed_one_second_early(client, sandbox, fake_time):
+    sandbox.configure(expires_in=10)
+    fake_time.now = float(int(fake_time.now))  # expiry times are whole seconds
+    persisted: list[Session] = []
+    tokens = provider(client, on_refresh=persisted.append)
+    assert tokens.session.lifetime == 10 and tokens.session.margin == 1
+    fake_time.now += 8.9
+    client.list_feedback(tokens)
+    assert persisted == []
+    fake_time.now += 0.2  # 9.1 s: within the 1 s margin
+    client.list_feedback(tokens)
+    fake_time.now += 9.1
+    client.list_feedback(tokens)
+    assert len(persisted) == 2 and client.stats.renewals == 0
+    assert sandbox.get_stats().get("api_401", 0) == 0 and sandbox.get_stats()["refreshes"] == 2
+
+
+def test_expires_in_is_trusted_when_pulseback_clock_is_ahead(client, sandbox, fake_time):
+    sandbox.advance_clock(900)
+    session = client.sign_in(BISTRO_EMAIL, BISTRO_PASSWORD)
+    assert session.expires_at == int(fake_time.now) + 3600 and session.lifetime == 3600
+
+
+def test_a_spent_refresh_token_falls_back_to_one_sign_in(client, sandbox):
+    persisted: list[Session] = []
+    tokens = provider(
+        client, on_refresh=persisted.append, sign_in=lambda: client.sign_in(BISTRO_EMAIL, BISTRO_PASSWORD)
+    )
+    client.refresh(tokens.session.refresh_token)  # another worker spent it
+    sandbox.advance_clock(3601)
+    assert client.list_feedback(tokens).items
+    assert len(persisted) == 1 and tokens.session is persisted[0] and client.stats.renewals == 1
+    stats = sandbox.get_stats()
+    assert stats["sign_ins"] == 2 and stats["families_revoked_on_reuse"] == 1
+
+
+def test_the_sign_in_fallback_is_tried_once(client, sandbox):
+    calls = []
+
+    def sign_in():
+        calls.append(1)
+        return client.sign_in(BISTRO_EMAIL, "Wrong-Secret-Passw0rd!")
+
+    tokens = provider(client, sign_in=sign_in)
+    sandbox.revoke_sessions(BISTRO_EMAIL)
+    with pytest.raises(InvalidCredentials):
+        client.list_feedback(tokens)
+    assert calls == [1]
+
+
+# -------------------------------------------------- outbound address guard
+def test_client_over_the_netguard_transport(endpoints, make_client, fake_time):
+    guarded = make_client(transport=netguard.transport(allow_loopback=True))
+    assert guarded.list_feedback(provider(guarded)).items
+    refused = make_client(transport=netguard.transport(allow_loopback=False))
+    with pytest.raises(Unavailable) as info:
+        refused.sign_in(BISTRO_EMAIL, BISTRO_PASSWORD)
+    assert "not sent" in str(info.value) and "loopback" in str(info.value)
+    assert not info.value.maybe_processed and refused.stats.requests == 1 and fake_time.sleeps == []
+    with pytest.raises(ValueError):
+        PulseBackClient(endpoints, http=httpx.Client(), transport=netguard.transport(allow_loopback=True))
+
+
+def test_the_client_package_is_the_lowest_layer():
+    """No Django, no other project package, and not the sandbox."""
+    code = (
+        "import sys, clients.pulseback\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'agency', 'reports')\n"
+        "             or (m.startswith('clients.') and not m.startswith('clients.pulseback'))\n"
+        "             or m.startswith('clients.pulseback.sandbox'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

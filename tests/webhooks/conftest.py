@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.api.conftest import api_for, clients_two  # noqa: F401  (shared fixtures)
+from tests.api.conftest import clients_two  # noqa: F401  (shared fixture)
 
 
 class Receiver:

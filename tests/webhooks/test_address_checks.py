@@ -4,13 +4,14 @@ import socket
 
 import pytest
 
+from agency import netguard
 from agency.webhooks import transport
 from agency.webhooks.transport import TargetRefused, url_check
 
 
 @pytest.fixture
 def public_only(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK_TARGETS = False
 
 
 @pytest.mark.parametrize(
@@ -46,13 +47,13 @@ def _resolving_to(monkeypatch, *addresses):
             for a in addresses
         ]
 
-    monkeypatch.setattr(transport.socket, "getaddrinfo", fake)
+    monkeypatch.setattr(netguard.socket, "getaddrinfo", fake)
 
 
 def test_a_name_resolving_to_a_private_address_is_refused(public_only, monkeypatch):
     _resolving_to(monkeypatch, "93.184.216.34", "10.1.2.3")  # one bad address is enough
 
-    with pytest.raises(TargetRefused, match="non-public"):
+    with pytest.raises(TargetRefused, match="hooks.example.com resolves to 10.1.2.3, a private"):
         url_check("https://hooks.example.com/in")
 
 
@@ -62,17 +63,26 @@ def test_a_name_resolving_to_public_addresses_is_accepted(public_only, monkeypat
     assert url_check("https://hooks.example.com/in") == "https://hooks.example.com/in"
 
 
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5/hook", "http://169.254.169.254/latest/", "http://metadata.google.internal/"]
+)
+def test_allowing_private_targets_allows_loopback_only(url):
+    with pytest.raises(TargetRefused):  # WEBHOOKS_ALLOW_LOOPBACK_TARGETS is set in tests
+        url_check(url)
+
+
 def test_delivery_rechecks_dns_at_send_time(public_only, monkeypatch):
     _resolving_to(monkeypatch, "127.0.0.1")  # rebinding: public when saved, loopback when sent
 
     outcome = transport.post(url="https://hooks.example.com/in", body=b"{}", headers={})
 
     assert not outcome.ok and outcome.status_code is None and "refused" in outcome.error
+    assert "hooks.example.com resolves to 127.0.0.1" in outcome.error
 
 
 def test_delivery_connects_to_the_checked_address_with_the_hosts_name(receiver, monkeypatch):
     port = receiver.server.server_address[1]
-    _resolving_to(monkeypatch, "127.0.0.1")  # allowed in tests (WEBHOOKS_ALLOW_PRIVATE_TARGETS)
+    _resolving_to(monkeypatch, "127.0.0.1")  # allowed in tests (WEBHOOKS_ALLOW_LOOPBACK_TARGETS)
 
     outcome = transport.post(url=f"http://hooks.example.test:{port}/in", body=b"{}", headers={})
 

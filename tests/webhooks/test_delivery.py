@@ -22,7 +22,13 @@ def deliver_like_the_worker(ids, max_rounds=20):
     """What Celery does, in-process: attempt each delivery, and again after a (skipped) backoff."""
     pending = list(ids)
     for _round in range(max_rounds):
-        pending = [pk for pk in pending if not services.delivery_attempt(delivery_id=pk)]
+        retry = []
+        for pk in pending:
+            try:
+                services.delivery_attempt(delivery_id=pk)
+            except services.DeliveryRetry:
+                retry.append(pk)
+        pending = retry
         if not pending:
             return
 
@@ -38,7 +44,7 @@ def test_every_event_arrives_signed_and_retries_keep_the_event_id(
     agency, receiver, sent, django_capture_on_commit_callbacks
 ):
     endpoint, secret = endpoint_create(
-        url=receiver.url, events=["feedback.created", "feedback.negative", "sync.failed"]
+        actor=None, url=receiver.url, events=["feedback.created", "feedback.negative", "sync.failed"]
     )
     receiver.fail_first = 4
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,7 +78,9 @@ def test_a_receiver_that_keeps_failing_gets_its_endpoint_disabled_and_managers_t
     settings.WEBHOOKS_MAX_ATTEMPTS = 4
     admin = make_user(Role.ADMIN)
     make_user(Role.STAFF)
-    endpoint, _ = endpoint_create(url=receiver.url, events=["feedback.created"], description="Zapier")
+    endpoint, _ = endpoint_create(
+        actor=None, url=receiver.url, events=["feedback.created"], description="Zapier"
+    )
     receiver.always_fail = True
     with django_capture_on_commit_callbacks(execute=True):
         events_emit(events=[("feedback.created", None, {"id": f"fb-{n}"}) for n in range(3)])
@@ -92,7 +100,7 @@ def test_a_delivery_gives_up_after_the_maximum_attempts(
     agency, receiver, sent, settings, django_capture_on_commit_callbacks
 ):
     settings.WEBHOOKS_MAX_ATTEMPTS = 3
-    endpoint_create(url=receiver.url, events=["sync.failed"])
+    endpoint_create(actor=None, url=receiver.url, events=["sync.failed"])
     receiver.always_fail = True
     with django_capture_on_commit_callbacks(execute=True):
         events_emit(events=[("sync.failed", None, {"sync_run": 1})])
@@ -104,16 +112,15 @@ def test_a_delivery_gives_up_after_the_maximum_attempts(
     assert WebhookEndpoint.objects.get().is_active  # 3 failures are below the disabling threshold
 
 
-def test_the_task_retries_with_backoff(
-    agency, receiver, sent, monkeypatch, django_capture_on_commit_callbacks
-):
-    from celery.exceptions import Retry
-
-    endpoint_create(url=receiver.url, events=["sync.failed"])
-    receiver.fail_first = 1
+def test_the_task_retries_until_delivered(agency, receiver, sent, django_capture_on_commit_callbacks):
+    endpoint_create(actor=None, url=receiver.url, events=["sync.failed"])
+    receiver.fail_first = 2
     with django_capture_on_commit_callbacks(execute=True):
         events_emit(events=[("sync.failed", None, {"sync_run": 1})])
 
-    with pytest.raises(Retry):
-        tasks.webhook_deliver(sent[0])
-    assert services.delivery_backoff(attempt=1) < services.delivery_backoff(attempt=5)
+    tasks.webhook_deliver.apply(args=[sent[0]])  # eagerly, retries included
+
+    (delivery,) = WebhookDelivery.objects.all()
+    assert delivery.state == DeliveryState.SUCCEEDED and delivery.attempts == 3
+    assert [status for status, *_ in receiver.requests] == [500, 500, 200]
+    assert tasks.webhook_deliver.retry_backoff and tasks.webhook_deliver.retry_jitter

@@ -65,7 +65,7 @@ def test_a_client_that_is_not_the_agencys_is_404_naming_the_field(api_for):
 
 
 def test_a_private_target_is_refused_unless_allowed(api_for, settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK_TARGETS = False
 
     response = api_for(Role.OWNER).post(
         "/api/v1/webhooks", {"url": "http://10.0.0.1/h", "events": ["sync.failed"]}
@@ -76,7 +76,7 @@ def test_a_private_target_is_refused_unless_allowed(api_for, settings):
 
 def test_reenable_update_delete_and_the_delivery_log(api_for, receiver):
     api = api_for(Role.ADMIN)
-    endpoint, _secret = endpoint_create(url=receiver.url, events=["sync.failed"])
+    endpoint, _secret = endpoint_create(actor=None, url=receiver.url, events=["sync.failed"])
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, consecutive_failures=20)
     WebhookDelivery.objects.create(
         endpoint=endpoint, event="sync.failed", payload={}, response_code=500, duration_ms=12
@@ -101,7 +101,7 @@ def test_reenable_update_delete_and_the_delivery_log(api_for, receiver):
 def test_another_agencys_endpoint_is_404(agency, other_agency, api_for, receiver):
     api = api_for(Role.OWNER)
     connection.set_tenant(other_agency)
-    theirs, _ = endpoint_create(url=receiver.url, events=["sync.failed"])
+    theirs, _ = endpoint_create(actor=None, url=receiver.url, events=["sync.failed"])
     connection.set_tenant(agency)
 
     assert api.get(f"/api/v1/webhooks/{theirs.pk}").status_code == 404

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agency.webhooks import services, tasks
+from agency.webhooks import tasks as webhook_tasks
 from agency.webhooks.models import WebhookDelivery
 from agency.webhooks.services import endpoint_create
+from clients.integrations import receivers, tasks
 from clients.models import Location, SyncKind, SyncRun
 from clients.sync import location_sync
 
@@ -17,7 +18,7 @@ def queued(monkeypatch):
     """Tasks are recorded instead of sent to the broker: {task name: [args, ...]}."""
     sent = {"batch": [], "deliver": []}
     monkeypatch.setattr(tasks.webhook_sync_batch, "delay", lambda *args: sent["batch"].append(args))
-    monkeypatch.setattr(tasks.webhook_deliver, "delay", lambda *args: sent["deliver"].append(args))
+    monkeypatch.setattr(webhook_tasks.webhook_deliver, "delay", lambda *args: sent["deliver"].append(args))
     return sent
 
 
@@ -33,7 +34,7 @@ def connected(sandbox, sandbox_account, make_location):
 
 def _run_batches(queued):
     for location_id, kind, written_at in queued["batch"]:
-        services.sync_batch_events(location_id=location_id, kind=kind, written_at=written_at)
+        receivers.sync_batch_events(location_id=location_id, kind=kind, written_at=written_at)
 
 
 def test_new_and_negative_feedback_and_status_changes_become_events(
@@ -41,7 +42,9 @@ def test_new_and_negative_feedback_and_status_changes_become_events(
 ):
     email, location = connected
     endpoint, _ = endpoint_create(
-        url=receiver.url, events=["feedback.created", "feedback.negative", "feedback.status_changed"]
+        actor=None,
+        url=receiver.url,
+        events=["feedback.created", "feedback.negative", "feedback.status_changed"],
     )
     new_ids = sandbox.add_items(email, items=[{"rating": 1, "comment": "cold soup"}, {"rating": 5}])
     old_id = location.feedback.exclude(status="resolved").values_list("pulseback_id", flat=True)[0]
@@ -69,7 +72,7 @@ def test_new_and_negative_feedback_and_status_changes_become_events(
 def test_a_backfill_fires_no_feedback_created(
     sandbox, sandbox_account, make_location, receiver, queued, django_capture_on_commit_callbacks
 ):
-    endpoint_create(url=receiver.url, events=["feedback.created"])
+    endpoint_create(actor=None, url=receiver.url, events=["feedback.created"])
     location = make_location(sandbox_account(items=1500))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,8 +99,12 @@ def test_endpoints_filtered_by_client_get_only_that_clients_events(
 
     email, location = connected
     other_client = Client.objects.create(name="Someone else")
-    mine, _ = endpoint_create(url=receiver.url, events=["feedback.created"], client=location.client)
-    theirs, _ = endpoint_create(url=receiver.url, events=["feedback.created"], client=other_client)
+    mine, _ = endpoint_create(
+        actor=None, url=receiver.url, events=["feedback.created"], client=location.client
+    )
+    theirs, _ = endpoint_create(
+        actor=None, url=receiver.url, events=["feedback.created"], client=other_client
+    )
     sandbox.add_items(email, count=2)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,7 +120,7 @@ def test_a_failed_sync_emits_sync_failed(
     sandbox, connected, receiver, queued, django_capture_on_commit_callbacks
 ):
     _email, location = connected
-    endpoint_create(url=receiver.url, events=["sync.failed"])
+    endpoint_create(actor=None, url=receiver.url, events=["sync.failed"])
     Location.objects.filter(pk=location.pk).update(
         pulseback_password="wrong", access_token=None, refresh_token=None
     )

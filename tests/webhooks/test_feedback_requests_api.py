@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from agency.team.models import Role
-from agency.webhooks import tasks
-from agency.webhooks.models import PosOrder, PosTrigger
+from clients.integrations import tasks
+from clients.integrations.models import PosOrder, PosTrigger
 from clients.models import Client, Location
 
 

@@ -1,7 +1,7 @@
 """The point-of-sale trigger in the portal: URL and secret (shown once), rotation, latest orders."""
 
 from agency.team.models import Role
-from agency.webhooks.models import PosTrigger
+from clients.integrations.models import PosTrigger
 from tests.conftest import host_client
 from tests.factories import LocationFactory
 

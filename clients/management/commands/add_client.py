@@ -27,6 +27,7 @@ class Command(BaseCommand):
         with tenant_context(agency):
             try:
                 client, location = client_create(
+                    actor=None,
                     name=opts["name"],
                     pulseback_email=opts["pulseback_email"],
                     pulseback_password=opts["pulseback_password"],

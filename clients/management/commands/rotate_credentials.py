@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
+from agency.crypto import rotate
 from agency.models import Agency
-from clients.crypto import rotate
 
 SECRET_COLUMNS = ("pulseback_password", "access_token", "refresh_token")
 # Raw SQL: the ciphertext itself is rotated, never decrypted into model objects.

@@ -6,7 +6,8 @@ from django_tenants.utils import tenant_context
 from agency.models import Agency
 from clients.models import Location, SyncKind
 from clients.pulseback import PulseBackError
-from clients.sync import SyncLocked, SyncPaused, location_sync
+from clients.sync import location_sync
+from clients.sync_lock import SyncLocked, SyncPaused
 
 
 class Command(BaseCommand):

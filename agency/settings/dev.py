@@ -1,0 +1,32 @@
+"""Development (``make demo``): DEBUG on, fixed public secrets, and the embedded PostgreSQL and
+Redis unless DATABASE_URL / CELERY_BROKER_URL name others. Never for production: its secrets are
+published in this file."""
+
+from agency import embedded
+from agency.settings.base import *  # noqa: F403
+from agency.settings.base import BASE_DIR, caches, database, env
+
+DEBUG = True
+SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 - public on purpose
+CREDENTIALS_KEYS = ["ZGV2LW9ubHkta2V5LXBvcnRhbC1jcmVkZW50aWFscyE="]
+
+PORTAL_SCHEME = env.str("PORTAL_SCHEME", default="http")
+PORTAL_PORT = env.str("PORTAL_PORT", default="8000")  # the dev server's
+PULSEBACK_SANDBOX_ENABLED = env.bool("PULSEBACK_SANDBOX_ENABLED", default=True)
+WEBHOOKS_ALLOW_LOOPBACK_TARGETS = env.bool("WEBHOOKS_ALLOW_LOOPBACK_TARGETS", default=False)
+
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": database(env.db_url_config(env.str("DATABASE_URL")))}
+else:
+    DATABASES = {"default": database(embedded.postgres_settings())}
+
+if env.str("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+    CACHES = caches(env.str("REDIS_URL", default=""))
+else:
+    _sock = embedded.redis_socket()
+    CELERY_BROKER_URL = f"redis+socket://{_sock}"
+    CACHES = caches(f"unix://{_sock}?db=1")  # the cache apart from the broker
+
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".local" / "mail")

@@ -1,0 +1,98 @@
+"""One sync per location at a time: a lock on the location's row that expires unless renewed, and
+is taken at once when its holder's process is gone. Runs whose worker died are failed here."""
+
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Location, SyncRun, SyncState
+
+STALE_RUN_ERROR = "the worker running this sync stopped"
+
+
+class SyncLocked(Exception):
+    """Another worker is syncing this location right now."""
+
+
+class SyncPaused(Exception):
+    """The location is paused: nothing is synced until it is resumed."""
+
+
+def _lock_owner():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner):
+    """A lock held by a process of this machine that no longer exists can be taken at once."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def sync_lock_acquire(*, location_id):
+    """Take the location's sync lock (it expires unless renewed). Raise SyncLocked if held."""
+    owner = _lock_owner()
+    now = timezone.now()
+    expires = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location_id)
+        held = (
+            location.sync_lock_owner and location.sync_lock_expires_at and location.sync_lock_expires_at > now
+        )
+        if held and not _owner_is_dead(location.sync_lock_owner):
+            raise SyncLocked(f"location {location_id} is being synced by another worker")
+        location.sync_lock_owner, location.sync_lock_expires_at = owner, expires
+        location.save(update_fields=["sync_lock_owner", "sync_lock_expires_at"])
+    return owner
+
+
+def sync_lock_renew(*, location_id, owner):
+    expires = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    renewed = Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
+        sync_lock_expires_at=expires
+    )
+    if not renewed:
+        raise SyncLocked(f"lost the sync lock of location {location_id}")
+
+
+def sync_lock_release(*, location_id, owner):
+    Location.objects.filter(pk=location_id, sync_lock_owner=owner).update(
+        sync_lock_owner="", sync_lock_expires_at=None
+    )
+
+
+def _lock_lost(location, now):
+    return (
+        not location.sync_lock_owner
+        or location.sync_lock_expires_at is None
+        or location.sync_lock_expires_at <= now
+        or _owner_is_dead(location.sync_lock_owner)
+    )
+
+
+def sync_runs_fail_stale(*, location=None):
+    """Fail the running runs whose worker is gone (lock released, expired, or its process dead), of
+    one location or of the whole agency, so that the next request from any path starts afresh."""
+    now = timezone.now()
+    runs = SyncRun.objects.filter(state=SyncState.RUNNING).select_related("location")
+    if location is not None:
+        runs = runs.filter(location_id=location.pk)
+    stale = [run.pk for run in runs if _lock_lost(run.location, now)]
+    if stale:
+        SyncRun.objects.filter(pk__in=stale, state=SyncState.RUNNING).update(
+            state=SyncState.FAILED, finished_at=now, error=STALE_RUN_ERROR
+        )
+    return len(stale)
