@@ -1,15 +1,19 @@
-"""Dashboard speed: a client with 1,000,000 feedback items, and an overview of hundreds of clients.
+"""Dashboard speed: a client with 1,000,000 feedback items, and a portfolio of 300 clients with
+1,000 locations: the client dashboard, the portfolio overview (totals, trend, needs attention, the
+client list; whole portfolio or one group) and the location leaderboard with its CSV export.
 
 Loads the items with one INSERT ... SELECT generate_series (no PulseBack needed),
-builds the daily roll-ups, then measures the server time of the client
-dashboard and the agency overview through Django's test client (whole request:
-middleware, queries, charts, templates). Prints, in the same run, a naive
-baseline that aggregates the raw feedback table for the same figures.
+builds the daily roll-ups, then measures the server time of each page through Django's
+test client (whole request: middleware, queries, charts, templates). Prints, in the same
+run, a naive baseline that aggregates the raw feedback table for the same figures, and the
+database and load average it ran with.
 
-    python benchmarks/dashboard.py [--items 1000000] [--clients 300] [--requests 30]
+    python benchmarks/dashboard.py [--items 1000000] [--clients 300] [--locations 1000] [--requests 30]
 """
 
 import argparse
+import os
+import random
 import resource
 import time
 
@@ -26,10 +30,12 @@ from django_tenants.utils import tenant_context
 from agency.models import Agency
 from agency.services import agency_create
 from agency.team.models import User
-from clients.models import Client, Location
+from clients.models import Client, ConnectionState, Location
+from clients.portfolio.models import ClientGroup, GroupKind
 from clients.rollups import feedback_daily_rebuild
 
 SLUG = "bench-dashboard"
+ZONES = ("America/New_York", "Europe/Paris", "Europe/London", "America/Los_Angeles", "Australia/Sydney")
 PASSWORD = "Bench-mark-pass-1"
 
 LOAD_SQL = """
@@ -104,6 +110,30 @@ def load(client, locations, items, spacing_seconds, now):
         )
 
 
+def portfolio_load(args, now, first):
+    """The other clients (``args.clients`` - 1) and their locations (``args.locations`` in all, ``first``
+    already made), each with ``args.small_items`` items over a year; as a real portfolio: most
+    locations synced a minute ago, some with a broken login, some with stale data."""
+    rng = random.Random(7)
+    clients = [Client.objects.create(name=f"Client {n:04d}", timezone=rng.choice(ZONES))
+               for n in range(args.clients - 1)]  # fmt: skip
+    states = [(ConnectionState.CONNECTED, now)] * 95 + [(ConnectionState.INVALID_CREDENTIALS, now)] * 2
+    states += [(ConnectionState.CONNECTED, now - timezone.timedelta(hours=8))] * 2
+    states += [(ConnectionState.UNREACHABLE, now - timezone.timedelta(hours=2))]
+    places = {client.pk: [] for client in clients}
+    for n in range(args.locations - first):
+        client = clients[n % len(clients)]
+        state, synced = rng.choice(states)
+        places[client.pk].append(Location.objects.create(
+            client=client, name=f"Site {len(places[client.pk]) + 1}", pulseback_email=f"c{n}@bench.test",
+            state=state, last_synced_at=synced,
+        ))  # fmt: skip
+    for client in clients:
+        if places[client.pk]:
+            load(client, places[client.pk], args.small_items, 365 * 86400 / args.small_items, now)
+    return clients
+
+
 def timed(function, repeat):
     seconds = []
     for _ in range(repeat):
@@ -173,7 +203,8 @@ def main():
     parser.add_argument(
         "--clients", type=int, default=300, help="clients in the overview (the big one included)"
     )
-    parser.add_argument("--small-items", type=int, default=300, help="items of each other client")
+    parser.add_argument("--locations", type=int, default=1000, help="locations of all the clients together")
+    parser.add_argument("--small-items", type=int, default=1000, help="items of each other client")
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
     call_command("migrate", interactive=False, verbosity=0)
@@ -184,6 +215,7 @@ def main():
     )
     now = timezone.now()
     figures = []
+    database = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
     try:
         with tenant_context(agency):
             big = Client.objects.create(name="Big Client", timezone="Europe/Paris")
@@ -195,14 +227,7 @@ def main():
             load(big, locations, args.items, 2 * 365 * 86400 / args.items, now)
             load_s = time.perf_counter() - start
             start = time.perf_counter()
-            others = []
-            for n in range(args.clients - 1):
-                other = Client.objects.create(name=f"Client {n:04d}", timezone="America/New_York")
-                location = Location.objects.create(
-                    client=other, name="Main", pulseback_email=f"c{n}@bench.test"
-                )
-                load(other, [location], args.small_items, 365 * 86400 / args.small_items, now)
-                others.append(other)
+            others = portfolio_load(args, now, first=len(locations))
             small_s = time.perf_counter() - start
             start = time.perf_counter()
             feedback_daily_rebuild(client=big)
@@ -213,7 +238,12 @@ def main():
                 cursor.execute("ANALYZE")
             rate = args.items / load_s
             print(f"loaded {args.items} items into one client in {load_s:.1f} s ({rate:,.0f} items/s)")
-            print(f"loaded {args.clients - 1} other clients x {args.small_items} items in {small_s:.1f} s")
+            print(
+                f"loaded {args.clients - 1} other clients ({args.locations - len(locations)} locations) "
+                f"x {args.small_items} items in {small_s:.1f} s"
+            )
+            group = ClientGroup.objects.create(name="Sam Jones", kind=GroupKind.ACCOUNT_MANAGER)
+            group.clients.set(others[::3])
             print(f"roll-up build of the {args.items}-item client: {rollup_s:.1f} s")
 
             browser = TestClient(HTTP_HOST=agency.get_primary_domain().domain)
@@ -224,8 +254,13 @@ def main():
                 ("client dashboard, 1 year (custom)", f"/clients/{big.pk}/?period=custom&start="
                  f"{(now - timezone.timedelta(days=364)).date()}&end={now.date()}"),
                 ("location dashboard, 30 days", f"/clients/{big.pk}/locations/{locations[0].pk}/?period=30d"),
-                (f"agency overview, {args.clients} clients", "/?period=30"),
-                ("agency overview, sorted by rating", "/?period=30&sort=-rating"),
+                (f"portfolio overview, {args.clients} clients", "/?period=30"),
+                ("portfolio overview, 90 days, by rating", "/?period=90&sort=-rating"),
+                (f"portfolio overview, a group of {len(others[::3])}", f"/?period=30&group={group.pk}"),
+                (f"leaderboard, {args.locations} locations", "/locations/?period=30"),
+                ("leaderboard, 90 days, by change", "/locations/?period=90&sort=change&min=0"),
+                ("leaderboard, a group", f"/locations/?period=30&group={group.pk}"),
+                ("leaderboard CSV export", "/locations/export.csv?period=30&min=0"),
             ]  # fmt: skip
             for label, path in pages:
                 timed(get_ok(browser, path), 3)  # warm-up
@@ -246,7 +281,9 @@ def main():
         connection.set_schema_to_public()
         agency.delete(force_drop=True)
     print("\n".join(figures))
-    print("target: p95 < 150 ms for the dashboard and the overview (whole request, roll-ups)")
+    print(f"database: {database}; load average (1, 5, 15 min): {os.getloadavg()}")
+    print("targets: p95 < 150 ms for the client dashboard; p95 < 100 ms for the portfolio overview and the")
+    print("leaderboard at 300 clients / 1,000 locations (whole request, roll-ups)")
 
 
 if __name__ == "__main__":

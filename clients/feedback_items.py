@@ -1,18 +1,22 @@
 """Validating PulseBack feedback items and writing them in bulk.
 
 Items arrive as raw dicts. Each is checked against the contract; a malformed
-one is skipped with a reason (and never crashes a sync). Valid items are sent
-to PostgreSQL a batch at a time as one JSON array, and one SQL statement
-takes the fields out, upserts, records status changes and counts what was
-created, updated and unchanged.
+one is skipped with a reason (and never crashes a sync). Valid items are
+written a batch at a time: Python turns each into typed columns and hashes its
+canonical JSON, a binary COPY stages the batch in a temporary table, and one
+SQL statement upserts from it (rewriting only rows whose hash differs),
+records status changes and counts what was created, updated and unchanged.
 """
 
 import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import blake2b
+from struct import Struct
 
-from django.db import connection
+import orjson
+from django.db import connection, transaction
 
 from clients.models import Sentiment, Status
 
@@ -68,37 +72,83 @@ class UpsertResult:
     unchanged: int = 0
     status_changes: int = 0
     seen_earlier_in_run: int = 0
+    #: The client's local days whose roll-ups this batch changed: the days of created, changed and
+    #: restored items (both the old and the new day of an item whose creation time changed).
+    touched_days: frozenset = frozenset()
 
 
-# One statement: read the previous versions, upsert, record status changes, count.
-# All parts see the same snapshot, so ``previous`` holds the values before the upsert.
-# ``content_hash`` is the MD5 of the item's jsonb text (jsonb orders keys: canonical).
+# The stage: typed columns, filled by a binary COPY; emptied at every commit (and before each
+# batch, in case several batches share one transaction). One per database session.
+STAGE_COLUMNS = {
+    "pulseback_id": "text", "created_at": "timestamptz", "customer_name": "text",
+    "customer_email": "text", "rating": "smallint", "comment": "text", "sentiment": "text",
+    "sentiment_score": "double precision", "themes": "text[]", "status": "text", "source": "text",
+    "raw": "jsonb", "content_hash": "text",
+}  # fmt: skip
+STAGE_SQL = f"""
+CREATE TEMP TABLE IF NOT EXISTS feedback_stage (
+    {", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS.items())}
+) ON COMMIT DELETE ROWS;
+DELETE FROM pg_temp.feedback_stage;
+"""  # noqa: S608 - constant names
+COPY_SQL = f"COPY pg_temp.feedback_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+# A binary COPY sends each field in its column's binary format and names no type. ``themes`` and
+# ``raw`` are encoded here and sent as they are (psycopg's bytea): a text[] in PostgreSQL's array
+# format, and jsonb's format, a version byte and the JSON text. (psycopg's own encoders of lists
+# and JSON run in Python and cost more than the rest of the row.)
+COPY_TYPES = tuple("bytea" if name in ("themes", "raw") else kind for name, kind in STAGE_COLUMNS.items())
+_JSONB_VERSION = b"\x01"
+_TEXT_OID = 25
+_ARRAY_HEADER = Struct("!iiIii")  # dimensions, has nulls, element type, length, lower bound
+_EMPTY_ARRAY = Struct("!iiI").pack(0, 0, _TEXT_OID)
+_LENGTH = Struct("!i")
+
+
+def _text_array(values):
+    """A list of str in PostgreSQL's binary format of a text[] (one dimension, no nulls)."""
+    if not values:
+        return _EMPTY_ARRAY
+    parts = [_ARRAY_HEADER.pack(1, 0, _TEXT_OID, len(values), 1)]
+    for value in values:
+        data = value.encode()
+        parts += (_LENGTH.pack(len(data)), data)
+    return b"".join(parts)
+
+
+# One statement from the stage. All its parts see the snapshot from before it, so ``previous``
+# holds the rows as they were (next to the incoming status and creation time); it reads them by
+# one index probe per item (LIMIT 1 keeps the planner, which cannot know how many rows the
+# location has, from scanning them all). Everything else is derived from it and the stage.
+# - ``same``: stored with this hash and live. Not rewritten: only ``last_seen_at`` is set, once
+#   per run (the sync compares it with the run's start); no indexed column changes, so the update
+#   is HOT (no index entries) where the row's page has room.
+# - otherwise inserted, or rewritten on conflict (changed, restored, or hashed by an earlier
+#   recipe: the MD5 of the jsonb text). ``changed`` compares the documents when the hashes
+#   differ, so a new recipe's hash replaces an old one without counting the item as updated.
+#   A status differs only where the document does: those rows are rewritten.
 UPSERT_SQL = """
-WITH incoming AS (
-    SELECT r AS raw, r->>'id' AS pulseback_id, (r->>'created_at')::timestamptz AS created_at,
-        r->>'customer_name' AS customer_name, r->>'customer_email' AS customer_email,
-        (r->>'rating')::smallint AS rating, r->>'comment' AS comment, r->>'sentiment' AS sentiment,
-        (r->>'sentiment_score')::double precision AS sentiment_score,
-        CASE WHEN jsonb_typeof(r->'themes') = 'array'
-             THEN ARRAY(SELECT jsonb_array_elements_text(r->'themes')) ELSE '{}' END AS themes,
-        r->>'status' AS status, coalesce(r->>'source', '') AS source
-    FROM jsonb_array_elements(%(items)s::jsonb) AS r
-),
-previous AS (
-    SELECT f.pulseback_id, f.status, f.content_hash, f.removed_at, f.last_seen_at
-    FROM incoming i
-    JOIN clients_feedback f ON f.location_id = %(location)s AND f.pulseback_id = i.pulseback_id
+WITH previous AS (
+    SELECT f.*, s.status AS new_status, s.created_at AS new_created_at,
+        f.content_hash = s.content_hash AND f.removed_at IS NULL AS same,
+        CASE WHEN f.content_hash = s.content_hash THEN false ELSE f.raw <> s.raw END AS changed
+    FROM pg_temp.feedback_stage s
+    CROSS JOIN LATERAL (
+        SELECT f.id, f.pulseback_id, f.status, f.created_at, f.removed_at, f.last_seen_at, f.content_hash,
+            f.raw
+        FROM clients_feedback f WHERE f.location_id = %(location)s AND f.pulseback_id = s.pulseback_id
+        LIMIT 1
+    ) f
 ),
 written AS (
     INSERT INTO clients_feedback AS f (
         location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
         comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
         first_seen_at, last_seen_at, removed_at)
-    SELECT %(location)s, %(client)s, i.pulseback_id, i.created_at, i.customer_name, i.customer_email,
-        i.rating, i.comment, i.sentiment, i.sentiment_score,
-        i.themes, i.status, i.source, i.raw, md5(i.raw::text),
-        %(now)s, %(now)s, NULL
-    FROM incoming i
+    SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
+        s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
+        s.raw, s.content_hash, %(now)s, %(now)s, NULL
+    FROM pg_temp.feedback_stage s
+    WHERE NOT EXISTS (SELECT FROM previous p WHERE p.pulseback_id = s.pulseback_id AND p.same)
     ON CONFLICT (location_id, pulseback_id) DO UPDATE SET
         created_at = EXCLUDED.created_at, customer_name = EXCLUDED.customer_name,
         customer_email = EXCLUDED.customer_email, rating = EXCLUDED.rating, comment = EXCLUDED.comment,
@@ -106,39 +156,107 @@ written AS (
         themes = EXCLUDED.themes, status = EXCLUDED.status, source = EXCLUDED.source,
         raw = EXCLUDED.raw, content_hash = EXCLUDED.content_hash,
         last_seen_at = EXCLUDED.last_seen_at, removed_at = NULL
-    RETURNING f.id, f.pulseback_id, f.status, f.content_hash
+    WHERE f.content_hash IS DISTINCT FROM EXCLUDED.content_hash OR f.removed_at IS NOT NULL
+),
+seen AS (
+    UPDATE clients_feedback f SET last_seen_at = %(now)s
+    WHERE f.location_id = %(location)s AND f.pulseback_id = ANY(ARRAY(
+        SELECT p.pulseback_id FROM previous p WHERE p.same AND p.last_seen_at < %(run_started)s))
 ),
 history AS (
     INSERT INTO clients_feedbackstatuschange (feedback_id, old_status, new_status, seen_at)
-    SELECT w.id, p.status, w.status, %(now)s
-    FROM written w JOIN previous p USING (pulseback_id)
-    WHERE p.status <> w.status
-    RETURNING 1
+    SELECT id, status, new_status, %(now)s FROM previous WHERE status <> new_status
+),
+touched AS (
+    SELECT s.created_at FROM pg_temp.feedback_stage s
+    WHERE NOT EXISTS (SELECT FROM previous p WHERE p.pulseback_id = s.pulseback_id)
+    UNION ALL
+    SELECT new_created_at FROM previous WHERE changed OR removed_at IS NOT NULL
+    UNION ALL
+    SELECT created_at FROM previous WHERE changed AND removed_at IS NULL
 )
 SELECT
-    count(*) FILTER (WHERE p.pulseback_id IS NULL),
-    count(*) FILTER (WHERE p.pulseback_id IS NOT NULL
-                     AND (p.content_hash <> w.content_hash OR p.removed_at IS NOT NULL)),
-    count(*) FILTER (WHERE p.content_hash = w.content_hash AND p.removed_at IS NULL),
-    (SELECT count(*) FROM history),
-    count(*) FILTER (WHERE p.last_seen_at >= %(run_started)s)
-FROM written w LEFT JOIN previous p USING (pulseback_id)
+    (SELECT count(*) FROM pg_temp.feedback_stage) - count(*),
+    count(*) FILTER (WHERE changed OR removed_at IS NOT NULL),
+    count(*) FILTER (WHERE NOT changed AND removed_at IS NULL),
+    count(*) FILTER (WHERE status <> new_status),
+    count(*) FILTER (WHERE last_seen_at >= %(run_started)s),
+    ARRAY(SELECT DISTINCT (created_at AT TIME ZONE %(tz)s)::date FROM touched)
+FROM previous
 """
 
 
+def canonical_json(item):
+    """An item as canonical JSON (UTF-8, sorted keys, no spaces), as stored and hashed."""
+    try:
+        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library writes it
+        return json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_hash(text):
+    """The fingerprint of an item's canonical JSON: 32 hex digits (a 128-bit BLAKE2b)."""
+    return blake2b(text, digest_size=16).hexdigest()
+
+
+def stage_row(item):
+    """The typed COPY row of a checked item, with its canonical JSON and the hash of that."""
+    text = canonical_json(item)
+    score = item.get("sentiment_score")
+    return (
+        item["id"],
+        datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
+        item.get("customer_name"),
+        item.get("customer_email"),
+        item["rating"],
+        item.get("comment"),
+        item.get("sentiment"),
+        None if score is None else float(score),
+        _text_array(item.get("themes")),
+        item["status"],
+        item.get("source") or "",
+        _JSONB_VERSION + text,
+        content_hash(text),
+    )
+
+
+class StagedItem(tuple):
+    """A checked item as its typed stage row (``stage_item``): what feedback_upsert copies."""
+
+    __slots__ = ()
+
+
+def stage_item(item):
+    """Check ``item`` (MalformedItem if it breaks the contract) and turn it into its stage row.
+
+    A sync may call this in the thread that fetches pages, while its writing thread waits for
+    PostgreSQL: the writing thread then only copies the rows."""
+    item_check(item)
+    return StagedItem(stage_row(item))
+
+
 def feedback_upsert(*, location, items, now, run_started):
-    """Upsert checked items of one location. Duplicates in ``items`` are merged (last wins)."""
-    unique = list({item["id"]: item for item in items}.values())
-    if not unique:
+    """Upsert items of one location: checked items (dicts), or StagedItems. Duplicates in ``items``
+    are merged (last wins)."""
+    rows = {}
+    for item in items:
+        row = item if isinstance(item, StagedItem) else stage_row(item)
+        rows[row[0]] = row
+    if not rows:
         return UpsertResult()
     params = {
-        "items": json.dumps(unique, ensure_ascii=False),
         "location": location.pk,
         "client": location.client_id,
         "now": now,
         "run_started": run_started,
+        "tz": location.client.timezone,
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(STAGE_SQL)
+        with cursor.copy(COPY_SQL) as copy:
+            copy.set_types(COPY_TYPES)
+            for row in rows.values():
+                copy.write_row(row)
         cursor.execute(UPSERT_SQL, params)
-        created, updated, unchanged, changes, seen = cursor.fetchone()
-    return UpsertResult(created, updated, unchanged, changes, seen)
+        created, updated, unchanged, changes, seen, days = cursor.fetchone()
+    return UpsertResult(created, updated, unchanged, changes, seen, frozenset(days))

@@ -1,9 +1,10 @@
 """Daily roll-ups of feedback (FeedbackDaily, FeedbackDailyTag), kept current by the sync.
 
-A day is the client's local day. After each upsert batch the sync recomputes
-the (location, day) rows the batch touched; after a full pass (backfill,
-reconcile) it rebuilds the location's rows, which also takes removals into
-account. Recomputing from the feedback table makes every refresh idempotent.
+A day is the client's local day (PostgreSQL's time zone rules). A run that pages through the
+whole list (backfill, reconcile) rebuilds the location's rows once, which also takes removals
+into account; a smaller one refreshes the days it touched (``UpsertResult.touched_days``).
+Both recompute from the feedback table, so they are exact and idempotent; a refresh reads only
+the days asked for (index ranges on (location, created_at)).
 """
 
 from datetime import datetime, time, timedelta
@@ -11,16 +12,18 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from clients.models import Client, Location
+from clients.models import Location
 
-_SCOPE = """
-    f.location_id = %(location)s AND f.removed_at IS NULL
-    {days_filter}
+# Days are read through index ranges (location, created_at) that cover them with a day to spare
+# each side (time zone rules of Python and PostgreSQL may differ); the exact local day is
+# PostgreSQL's, as everywhere else.
+_DAYS_SCOPE = """
+    JOIN unnest(%(lows)s::timestamptz[], %(highs)s::timestamptz[]) AS r(low, high)
+        ON f.created_at >= r.low AND f.created_at < r.high
+    WHERE f.location_id = %(location)s AND f.removed_at IS NULL
+        AND (f.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
 """
-_DAYS_FILTER = """
-    AND f.created_at >= %(low)s AND f.created_at < %(high)s
-    AND (f.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
-"""
+_ALL_SCOPE = "WHERE f.location_id = %(location)s AND f.removed_at IS NULL"
 
 # One round trip: drop the rows of the scope, then read the feedback once (an index range)
 # and aggregate it into both roll-up tables.
@@ -31,7 +34,7 @@ WITH items AS MATERIALIZED (
     SELECT (f.created_at AT TIME ZONE %(tz)s)::date AS day,
         f.rating, f.sentiment, f.status, f.themes, f.source
     FROM clients_feedback f
-    WHERE {scope}
+    {scope}
 ),
 daily AS (
     INSERT INTO clients_feedbackdaily (
@@ -65,22 +68,41 @@ def _local_day(value, tz):
     return value.astimezone(tz).date()
 
 
+def _ranges(days, tz):
+    """Non-overlapping UTC ranges covering ``days`` (sorted) and a day either side of each."""
+    lows, highs = [], []
+    for day in days:
+        low = datetime.combine(day - timedelta(days=1), time(), tz)
+        high = datetime.combine(day + timedelta(days=2), time(), tz)
+        if highs and low <= highs[-1]:
+            highs[-1] = high
+        else:
+            lows.append(low)
+            highs.append(high)
+    return lows, highs
+
+
 def _refresh(*, location_id, client_id, tz_name, days=None):
-    tz = ZoneInfo(tz_name)
     params = {"location": location_id, "client": client_id, "tz": tz_name}
     if days is None:
-        scope, delete_days = _SCOPE.format(days_filter=""), ""
+        scope, delete_days = _ALL_SCOPE, ""
     else:
         days = sorted(days)
-        params.update(
-            days=days,
-            low=datetime.combine(days[0], time(), tz),
-            high=datetime.combine(days[-1] + timedelta(days=1), time(), tz),
-        )
-        scope, delete_days = _SCOPE.format(days_filter=_DAYS_FILTER), "AND day = ANY(%(days)s)"
+        lows, highs = _ranges(days, ZoneInfo(tz_name))
+        params.update(days=days, lows=lows, highs=highs)
+        scope, delete_days = _DAYS_SCOPE, "AND day = ANY(%(days)s)"
     sql = _REFRESH_SQL.format(delete_days=delete_days, scope=scope, sentiments=_SENTIMENTS)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def feedback_daily_refresh_days(*, location, days):
+    """Recompute the roll-ups of ``location`` for these local days (dates in the client's time
+    zone), for example ``UpsertResult.touched_days``; a day with no live feedback left loses its
+    rows. Costs a read of those days' feedback, whatever the location's size."""
+    if days:
+        client = location.client
+        _refresh(location_id=location.pk, client_id=client.pk, tz_name=client.timezone, days=days)
 
 
 def feedback_daily_refresh(*, location, created_at):
@@ -88,17 +110,15 @@ def feedback_daily_refresh(*, location, created_at):
 
     ``created_at``: datetimes or ISO 8601 strings (as PulseBack sends them).
     """
-    client = location.client
-    tz = ZoneInfo(client.timezone)
-    days = {_local_day(value, tz) for value in created_at}
-    if days:
-        _refresh(location_id=location.pk, client_id=client.pk, tz_name=client.timezone, days=days)
+    tz = ZoneInfo(location.client.timezone)
+    feedback_daily_refresh_days(location=location, days={_local_day(value, tz) for value in created_at})
 
 
 def feedback_daily_rebuild(*, location=None, client=None):
     """Rebuild every roll-up row of a location, or of all of a client's locations (after a
     change of the client's time zone, for example)."""
-    locations = [location] if location is not None else Location.objects.filter(client=client)
-    for loc in locations:
-        owner = client if client is not None else Client.objects.only("timezone").get(pk=loc.client_id)
-        _refresh(location_id=loc.pk, client_id=owner.pk, tz_name=owner.timezone)
+    if location is not None:
+        _refresh(location_id=location.pk, client_id=location.client_id, tz_name=location.client.timezone)
+        return
+    for pk in Location.objects.filter(client=client).values_list("pk", flat=True):
+        _refresh(location_id=pk, client_id=client.pk, tz_name=client.timezone)

@@ -7,9 +7,11 @@ from django.db import connection
 from django.utils import timezone
 
 from agency.fanout import agencies_each
+from agency.logs import log_context
+from clients.auth_outlook import auth_floor_refresh
 from clients.models import Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import PulseBackError, RateLimited
-from clients.scheduling import locations_due
+from clients.scheduling import sync_runs_schedule
 from clients.sync import location_sync
 from clients.sync_lock import SyncLocked, SyncPaused, sync_runs_fail_stale
 
@@ -30,16 +32,19 @@ def sync_location(self, location_id, kind, run_id=None):
     """Sync one location in the schema of the agency that queued it.
 
     Acknowledged only when done (acks_late): a worker killed mid-sync leaves the
-    message for another worker, and the idempotent sync completes the work.
-    PulseBack's transient errors are retried by Celery with exponential backoff;
-    a rate limit that says when it resets is retried then.
+    message for another worker, and the idempotent sync completes the work (a full
+    walk resumes where it stopped). PulseBack's transient errors are retried by
+    Celery with exponential backoff; a rate limit that says when it resets is
+    retried then. A deferred run (a wait beyond the run's budget) and a partial
+    run's catch-up are queued by the sync itself: the task just returns.
     """
     try:
-        location_sync(location_id=location_id, kind=kind, run_id=run_id)
+        with log_context(location=location_id, run=run_id):  # on every log line of the sync
+            location_sync(location_id=location_id, kind=kind, run_id=run_id)
     except Location.DoesNotExist:
         logger.info("location %s was removed before its sync ran", location_id)
     except SyncPaused:
-        SyncRun.objects.filter(pk=run_id, state=SyncState.QUEUED).update(
+        SyncRun.objects.filter(pk=run_id, state__in=[SyncState.QUEUED, SyncState.DEFERRED]).update(
             state=SyncState.FAILED, finished_at=timezone.now(), error="sync is paused"
         )
     except SyncLocked as exc:
@@ -52,20 +57,18 @@ def sync_location(self, location_id, kind, run_id=None):
 
 @shared_task
 def sync_due_locations(kind=SyncKind.INCREMENTAL):
-    """Beat: one task per agency queues that agency's due syncs."""
+    """Beat, every SYNC_TICK_MINUTES: one task per agency queues that agency's due syncs, once the
+    sign-in calendar knows what keeping every location's promise costs (clients.auth_outlook)."""
+    auth_floor_refresh()
     return agencies_each(sync_due_agency, kind=kind)
 
 
 @shared_task(acks_late=True)
 def sync_due_agency(kind=SyncKind.INCREMENTAL):
-    """Queue a sync of every due location of the agency whose schema the task runs in, the
-    stalest first. Runs whose worker died are failed first, so their locations are due again."""
-    from clients.services import sync_queue
-
+    """Queue the syncs due in the agency whose schema the task runs in, nearest their promised
+    staleness first and within the sign-in budget (clients.scheduling). Runs whose worker died are
+    failed first, so their locations are due again."""
     sync_runs_fail_stale()
-    queued = 0
-    for location_id, backfilled_at in locations_due(kind=kind):
-        sync_queue(location=Location(pk=location_id), kind=kind if backfilled_at else SyncKind.BACKFILL)
-        queued += 1
-    logger.info("queued %s %s syncs in %s", queued, kind, connection.schema_name)
-    return queued
+    planned = sync_runs_schedule(kind=kind)
+    logger.info("queued %s %s syncs in %s", len(planned), kind, connection.schema_name)
+    return len(planned)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from agency.models import Agency
 from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
@@ -65,7 +66,9 @@ def test_an_agencys_tick_queues_its_due_locations_stalest_first(
 ):
     connection.set_tenant(agency)
     alpha = [make_location(f"a{i}@sandbox.pulseback.test") for i in range(3)]
-    Location.objects.filter(pk=alpha[0].pk).update(backfilled_at="2026-01-01T00:00Z")
+    Location.objects.filter(pk=alpha[0].pk).update(
+        backfilled_at=timezone.now()
+    )  # since the nightly reconcile
     paused = make_location("paused@sandbox.pulseback.test")
     Location.objects.filter(pk=paused.pk).update(state=ConnectionState.PAUSED)
     invalid = make_location("invalid@sandbox.pulseback.test")
@@ -79,7 +82,8 @@ def test_an_agencys_tick_queues_its_due_locations_stalest_first(
     with django_capture_on_commit_callbacks() as sends:
         queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
 
-    assert queued == len(sends) == 4
+    assert len(sends) == 1  # one batch, published once committed
+    assert queued == len(sends[0].args[0]) == 4
     runs = SyncRun.objects.filter(state=SyncState.QUEUED)
     assert {(r.location_id, r.kind) for r in runs} == {
         (alpha[0].pk, SyncKind.INCREMENTAL),  # backfilled: an incremental pull
@@ -90,3 +94,34 @@ def test_an_agencys_tick_queues_its_due_locations_stalest_first(
     stale.refresh_from_db()
     assert stale.state == SyncState.FAILED and stale.error == STALE_RUN_ERROR
     sync_lock_release(location_id=busy.pk, owner=owner)
+
+
+def test_a_run_deferred_by_a_long_rate_limit_returns_and_later_resumes_as_the_same_run(
+    sandbox, sandbox_account, make_location, settings
+):
+    email = sandbox_account(items=120)
+    location = make_location(email)
+    settings.PULSEBACK_WAIT_BUDGET_SECONDS = 0
+    sandbox.set_faults(api_429_next=1, api_429_retry_after=30)
+
+    sync_location.run(location.pk, SyncKind.BACKFILL)  # returns: nothing to retry, it is rescheduled
+
+    run = SyncRun.objects.get(location=location)
+    assert run.state == SyncState.DEFERRED
+    sandbox.clear_faults()
+    sync_location.run(location.pk, SyncKind.BACKFILL, run.pk)
+
+    run.refresh_from_db()
+    assert (run.state, run.created) == (SyncState.SUCCEEDED, 120)
+    assert SyncRun.objects.filter(location=location).count() == 1
+
+
+def test_a_paused_location_fails_its_deferred_run(sandbox_account, make_location):
+    location = make_location(sandbox_account(items=3))
+    Location.objects.filter(pk=location.pk).update(state=ConnectionState.PAUSED)
+    run = SyncRun.objects.create(location=location, kind=SyncKind.BACKFILL, state=SyncState.DEFERRED)
+
+    sync_location.run(location.pk, SyncKind.BACKFILL, run.pk)
+
+    run.refresh_from_db()
+    assert (run.state, run.error) == (SyncState.FAILED, "sync is paused")
