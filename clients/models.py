@@ -49,7 +49,7 @@ class ConnectionState(models.TextChoices):
     PENDING = "pending", "Waiting for first sync"
     CONNECTED = "connected", "Connected"
     INVALID_CREDENTIALS = "invalid_credentials", "Invalid credentials"
-    RATE_LIMITED = "rate_limited", "Rate limited"
+    RATE_LIMITED = "rate_limited", "Waiting for PulseBack's rate limit"
     UNREACHABLE = "unreachable", "Unreachable"
     PAUSED = "paused", "Paused"
 
@@ -77,6 +77,21 @@ class Location(models.Model):
     access_token = EncryptedTextField(null=True)
     refresh_token = EncryptedTextField(null=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    # The access token's lifetime (PulseBack's expires_in): the token is renewed min(60 s, 10%) early.
+    token_lifetime = models.FloatField(null=True, blank=True)
+    # Sign-ins and refreshes this location spent on the UTC day ``auth_day`` (the shared budget).
+    auth_day = models.DateField(null=True, blank=True)
+    auth_day_sign_ins = models.IntegerField(default=0)
+    auth_day_refreshes = models.IntegerField(default=0)
+
+    # The latest finished sync's outcome (a SyncState: succeeded, partial, deferred or failed).
+    sync_outcome = models.CharField(max_length=16, blank=True)
+    sync_unseen = models.IntegerField(default=0, help_text="Items PulseBack counts that are not synced yet")
+    sync_retry_at = models.DateTimeField(null=True, blank=True, help_text="When the next attempt runs")
+    # Where an unfinished full pass stopped (clients.sync_walk.Cursor), so the next one resumes there.
+    sync_cursor = models.JSONField(null=True, blank=True)
+    # PulseBack items that break the contract (not stored, but PulseBack counts them): key -> status.
+    malformed_items = models.JSONField(default=dict, blank=True)
 
     # One sync at a time per location, across workers; expires if its holder dies.
     sync_lock_owner = models.CharField(max_length=200, blank=True)
@@ -165,12 +180,15 @@ class SyncKind(models.TextChoices):
     BACKFILL = "backfill", "Backfill"
     INCREMENTAL = "incremental", "Incremental"
     RECONCILE = "reconcile", "Full reconcile"
+    FOLLOW_UP = "follow_up", "Catch-up"
 
 
 class SyncState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partial"
+    DEFERRED = "deferred", "Waiting for PulseBack's rate limit"
     FAILED = "failed", "Failed"
 
 
@@ -191,6 +209,11 @@ class SyncRun(models.Model):
     skipped = models.IntegerField(default=0)
     retries = models.IntegerField(default=0)
     error = models.TextField(blank=True)
+    unseen = models.IntegerField(default=0, help_text="Partial: items PulseBack counts that it could not see")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Deferred: when it resumes")
+    sign_ins = models.IntegerField(default=0)
+    refreshes = models.IntegerField(default=0)
+    waited_seconds = models.FloatField(default=0, help_text="Waits PulseBack named (Retry-After, reset)")
 
     class Meta:
         ordering = ["-queued_at"]

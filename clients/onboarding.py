@@ -6,7 +6,6 @@ under the location's row lock, and the shared sign-in budget is respected.
 """
 
 import logging
-from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,7 +20,7 @@ from clients.pulseback import (
     RateLimited,
     SessionTokenProvider,
 )
-from clients.sessions import LocationTokens, pulseback_client_for
+from clients.sessions import LocationTokens, pulseback_client_for, session_keep
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +70,8 @@ def pulseback_connection_test(*, email, password, api_url="", auth_url="", anon_
 
 def session_store(*, location, session):
     """Keep the session of a successful connection test on the (saved) location."""
-    Location.objects.filter(pk=location.pk).update(
-        access_token=session.access_token,
-        refresh_token=session.refresh_token,
-        token_expires_at=datetime.fromtimestamp(session.expires_at, tz=UTC),
-    )
+    fields = session_keep(location=location, session=session)
+    Location.objects.filter(pk=location.pk).update(**{name: getattr(location, name) for name in fields})
 
 
 def pulseback_feedback_create(

@@ -4,6 +4,8 @@ The portal, the API, the bulk import and the commands all call these. Each recor
 event itself, inside the same transaction as the change (``actor`` None: the system).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -11,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agency import netguard
+from agency.operator.plans import plan_limit_check
 from agency.team.audit import audit_record
 from clients import onboarding
 from clients.models import Client, ConnectionState, Location, SyncKind, SyncRun, SyncState
@@ -19,6 +22,8 @@ from clients.sessions import location_endpoints
 from clients.sync_lock import sync_runs_fail_stale
 
 CLIENT_EDITABLE = ("name", "timezone", "report_recipients", "notes")
+SYNC_ACTIVE = (SyncState.QUEUED, SyncState.RUNNING, SyncState.DEFERRED)
+DEFERRED_GRACE = timedelta(minutes=5)  # a deferred run not resumed this long after its time is sent again
 
 
 def location_check(location):
@@ -46,20 +51,26 @@ def location_check(location):
         raise ValidationError(errors)
 
 
-def sync_queue(*, location, kind):
-    """Queue a sync of ``location`` unless one is already waiting or running; return that run.
+def sync_queue(*, location, kind, countdown=None):
+    """Queue a sync of ``location`` (in ``countdown`` seconds) unless one is already waiting, running
+    or deferred; return that run.
 
-    The one way every path (portal, API, schedule, command) starts a sync. A run whose worker
-    died (its lock owner is gone, or its lock expired) does not count: it is failed first.
+    The one way every path (portal, API, schedule, command, a partial run's catch-up) starts a
+    sync. A run whose worker died (its lock owner is gone, or its lock expired) does not count: it
+    is failed first. A deferred run whose resumption never came is sent again.
     """
     from clients.tasks import sync_location
 
     sync_runs_fail_stale(location=location)
-    active = location.sync_runs.filter(state__in=[SyncState.QUEUED, SyncState.RUNNING]).first()
+    active = location.sync_runs.filter(state__in=SYNC_ACTIVE).first()
     if active is not None:
+        overdue = active.retry_at is None or active.retry_at < timezone.now() - DEFERRED_GRACE
+        if active.state == SyncState.DEFERRED and overdue:
+            args = (location.pk, active.kind, active.pk)
+            transaction.on_commit(lambda: sync_location.delay(*args))
         return active
     run = SyncRun.objects.create(location=location, kind=kind, state=SyncState.QUEUED)
-    transaction.on_commit(lambda: sync_location.delay(location.pk, kind, run.pk))
+    transaction.on_commit(lambda: sync_location.apply_async((location.pk, kind, run.pk), countdown=countdown))
     return run
 
 
@@ -94,6 +105,7 @@ def client_create(
     sync does not sign in again; the count is on ``location.pulseback_total``); raises
     ValidationError or PulseBackUnreachable.
     """
+    plan_limit_check(limit="clients", count=Client.objects.count)
     client = Client(
         name=name.strip(), timezone=timezone_name, report_recipients=list(report_recipients), notes=notes
     )
@@ -116,6 +128,7 @@ def client_create(
 @transaction.atomic
 def client_create_empty(*, actor, name, timezone_name="UTC", report_recipients=()):
     """A client with no location yet (its business owner will connect one)."""
+    plan_limit_check(limit="clients", count=Client.objects.count)
     client = Client(name=name.strip(), timezone=timezone_name, report_recipients=list(report_recipients))
     client.full_clean()
     client.save()
@@ -182,6 +195,7 @@ def _location_create(
     anon_key="",
     test_connection=False,
 ):
+    plan_limit_check(limit="locations", count=Location.objects.count)
     location = Location(
         client=client,
         name=name.strip(),

@@ -1,8 +1,11 @@
 """One sync per location at a time: a lock on the location's row that expires unless renewed, and
-is taken at once when its holder's process is gone. Runs whose worker died are failed here."""
+is taken at once when its holder's process is gone. Runs whose worker died are failed here. While a
+run waits (PulseBack's named waits, the sign-in budget), its LockKeeper keeps the lock renewed."""
 
 import os
 import socket
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -21,6 +24,10 @@ class SyncLocked(Exception):
 
 class SyncPaused(Exception):
     """The location is paused: nothing is synced until it is resumed."""
+
+
+class SyncStopped(Exception):
+    """The run stopped a pass (it failed or ended): its fetching thread gives up its wait."""
 
 
 def _lock_owner():
@@ -96,3 +103,36 @@ def sync_runs_fail_stale(*, location=None):
             state=SyncState.FAILED, finished_at=now, error=STALE_RUN_ERROR
         )
     return len(stale)
+
+
+class LockKeeper:
+    """Renews a held lock (at most every third of its lifetime) and sleeps for the run's PulseBack
+    client: in the thread that owns the database connection, a long wait is cut into slices with a
+    renewal between them; in the fetching thread it is a plain wait (the writing thread renews),
+    cut short by ``interrupt`` when the run stops the pass."""
+
+    def __init__(self, *, location_id, owner):
+        self.location_id, self.owner = location_id, owner
+        self.thread = threading.current_thread()
+        self.every = max(1.0, settings.SYNC_LOCK_SECONDS / 3)
+        self.renewed = time.monotonic()
+        self.interrupt = threading.Event()
+
+    def renew(self):
+        sync_lock_renew(location_id=self.location_id, owner=self.owner)
+        self.renewed = time.monotonic()
+
+    def beat(self):
+        """Renew the lock if a third of its lifetime went by since the last renewal."""
+        if time.monotonic() - self.renewed >= self.every:
+            self.renew()
+
+    def sleep(self, seconds):
+        end = time.monotonic() + seconds
+        owner_thread = threading.current_thread() is self.thread
+        while (left := end - time.monotonic()) > 0:
+            if owner_thread:
+                time.sleep(min(left, self.every))
+                self.beat()
+            elif self.interrupt.wait(min(left, self.every)):
+                raise SyncStopped("the sync stopped this pass")

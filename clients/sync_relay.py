@@ -1,14 +1,15 @@
 """The hand-over between the sync's fetching thread and its writing thread.
 
-The fetcher pages ahead through a bounded queue; the writer owns the database connection, so
-session renewals (database work under a row lock, in the agency's schema) are asked of it.
+The fetcher runs a walk (clients.sync_walk) and pages ahead through a bounded
+queue; the writer owns the database connection, so session renewals (database
+work under a row lock, in the agency's schema) are asked of it.
 """
 
 import queue
 import threading
 
 from clients.sessions import token_usable
-from clients.sync_lock import SyncLocked
+from clients.sync_lock import SyncStopped
 
 
 def put(pages, item, stop):
@@ -22,18 +23,29 @@ def put(pages, item, stop):
     return False
 
 
+def fetch_ahead(walk, pages, stop):
+    """The fetching thread: every page of ``walk`` into ``pages``, then None; an error is handed
+    over to the writing thread, which raises it."""
+    try:
+        while not stop.is_set() and not walk.done:
+            put(pages, walk.next(), stop)
+        put(pages, None, stop)
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        put(pages, exc, stop)
+
+
 class TokenRequest:
     """A token asked of the writing thread, which owns the database connection."""
 
     def __init__(self, stale):
         self.stale = stale
         self.done = threading.Event()
-        self.token = self.expires_at = self.error = None
+        self.token = self.expires_at = self.lifetime = self.error = None
 
     def answer(self, tokens):
         try:
             self.token = tokens.get() if self.stale is None else tokens.renew(self.stale)
-            self.expires_at = tokens.expires_at
+            self.expires_at, self.lifetime = tokens.expires_at, tokens.lifetime
         except BaseException as exc:
             self.error = exc
         self.done.set()
@@ -45,22 +57,22 @@ class TokensFromWriter:
 
     def __init__(self, pages, stop):
         self.pages, self.stop = pages, stop
-        self.token = self.expires_at = None
+        self.token = self.expires_at = self.lifetime = None
 
     def _ask(self, stale):
         request = TokenRequest(stale)
         if not put(self.pages, request, self.stop):
-            raise SyncLocked("the sync stopped")
+            raise SyncStopped("the sync stopped this pass")
         while not request.done.wait(0.2):
             if self.stop.is_set():
-                raise SyncLocked("the sync stopped")
+                raise SyncStopped("the sync stopped this pass")
         if request.error is not None:
             raise request.error
-        self.token, self.expires_at = request.token, request.expires_at
+        self.token, self.expires_at, self.lifetime = request.token, request.expires_at, request.lifetime
         return request.token
 
     def get(self):
-        if token_usable(self.token, self.expires_at):
+        if token_usable(self.token, self.expires_at, self.lifetime):
             return self.token
         return self._ask(None)
 

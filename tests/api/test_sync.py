@@ -8,7 +8,7 @@ from clients.models import ConnectionState, Location, SyncRun, SyncState
 from tests.api.conftest import ALL_ROLES
 
 
-@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.STAFF])
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
 def test_queue_a_sync_answers_the_run(api_for, clients_two, role, django_capture_on_commit_callbacks):
     api = api_for(role)
 

@@ -1,6 +1,7 @@
 """PulseBack sessions are kept, refreshed only when needed, and renewed once per stale token."""
 
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -76,3 +77,72 @@ def test_a_revoked_refresh_token_falls_back_to_signing_in(location, sandbox):
     tokens.get()
 
     assert (tokens.sign_ins, tokens.refreshes) == (1, 0)
+
+
+@pytest.fixture
+def sandbox_config(sandbox):
+    """Change the shared sandbox's behaviour for one test (restored after it)."""
+    before = dataclasses.asdict(sandbox.config)
+    yield sandbox.configure
+    sandbox.configure(**before)
+
+
+def test_the_expiry_margin_scales_with_the_token_lifetime(location):
+    token = tokens_for(location).get()
+    soon = timezone.now() + timedelta(seconds=2.5)
+
+    Location.objects.filter(pk=location.pk).update(token_expires_at=soon, token_lifetime=20)
+    short_lived = tokens_for(location)
+    assert short_lived.get() == token  # 2.5 s left of 20: more than its 2 s margin
+    Location.objects.filter(pk=location.pk).update(token_expires_at=soon, token_lifetime=3600)
+    hour_long = tokens_for(location)
+    assert hour_long.get() != token  # 2.5 s left of an hour: within its 60 s margin
+    assert [(t.sign_ins, t.refreshes) for t in (short_lived, hour_long)] == [(0, 0), (0, 1)]
+
+
+def test_expires_in_is_trusted_over_a_skewed_expires_at(location, sandbox_config):
+    sandbox_config(expires_in=20, clock_skew=-600)  # PulseBack's clock ten minutes behind
+
+    tokens_for(location).get()
+
+    location.refresh_from_db()
+    left = (location.token_expires_at - timezone.now()).total_seconds()
+    assert 17 < left <= 20 and location.token_lifetime == 20
+
+
+def test_a_spent_refresh_token_falls_back_to_one_sign_in(location, sandbox):
+    tokens_for(location).get()
+    spent = Location.objects.get(pk=location.pk).refresh_token
+    Location.objects.filter(pk=location.pk).update(token_expires_at=timezone.now())
+    tokens_for(location).get()  # spends it
+    Location.objects.filter(pk=location.pk).update(refresh_token=spent, token_expires_at=timezone.now())
+
+    tokens = tokens_for(location)
+    tokens.get()
+
+    assert (tokens.sign_ins, tokens.refreshes) == (1, 0)
+    assert sandbox.get_stats(location.pulseback_email)["refresh_failures"] == 1
+
+
+def test_each_sign_in_and_refresh_is_counted_on_the_location(location):
+    tokens_for(location).get()
+    Location.objects.filter(pk=location.pk).update(token_expires_at=timezone.now())
+    tokens_for(location).get()
+    Location.objects.filter(pk=location.pk).update(token_expires_at=timezone.now())
+    tokens_for(location).get()
+
+    location.refresh_from_db()
+    assert (location.auth_day, location.auth_day_sign_ins, location.auth_day_refreshes) == (
+        timezone.now().astimezone(UTC).date(), 1, 2,
+    )  # fmt: skip
+
+
+def test_the_count_starts_again_each_day(location):
+    Location.objects.filter(pk=location.pk).update(
+        auth_day=date(2026, 1, 1), auth_day_sign_ins=9, auth_day_refreshes=40
+    )
+
+    tokens_for(location).get()
+
+    location.refresh_from_db()
+    assert (location.auth_day_sign_ins, location.auth_day_refreshes) == (1, 0)

@@ -5,9 +5,19 @@ from datetime import datetime
 
 import pytest
 
-from clients.models import ConnectionState, Feedback, FeedbackStatusChange, Location, SyncKind, SyncState
-from clients.pulseback import PulseBackError
+from clients.models import (
+    ConnectionState,
+    Feedback,
+    FeedbackDaily,
+    FeedbackStatusChange,
+    Location,
+    SyncKind,
+    SyncRun,
+    SyncState,
+)
+from clients.pulseback import PulseBackError, Unavailable
 from clients.sync import location_sync
+from clients.sync_walk import PAGE_SIZE
 
 FIELDS = (
     "customer_name", "customer_email", "rating", "comment", "sentiment",
@@ -37,6 +47,12 @@ def sync(location, kind):
     return location_sync(location_id=location.pk, kind=kind)
 
 
+def catch_up(location):
+    """Run the catch-up a partial run queued (as its task would)."""
+    queued = SyncRun.objects.get(location=location, state=SyncState.QUEUED, kind=SyncKind.FOLLOW_UP)
+    return location_sync(location_id=location.pk, kind=SyncKind.FOLLOW_UP, run_id=queued.pk)
+
+
 def test_backfill_stores_every_item_exactly_once(sandbox, sandbox_account, make_location):
     email = sandbox_account(items=730)
     location = make_location(email)
@@ -44,12 +60,14 @@ def test_backfill_stores_every_item_exactly_once(sandbox, sandbox_account, make_
     run = sync(location, SyncKind.BACKFILL)
 
     assert_matches_ground_truth(location, sandbox.ground_truth(email))
-    assert (run.state, run.created, run.fetched, run.pages, run.expected) == (
+    # Pages overlap by one item (the skip check): 8 pages, 7 items fetched twice.
+    assert (run.state, run.created, run.fetched, run.pages, run.expected, run.unseen) == (
         SyncState.SUCCEEDED,
         730,
-        730,
+        737,
         8,
         730,
+        0,
     )
     location.refresh_from_db()
     assert location.state == ConnectionState.CONNECTED
@@ -131,12 +149,13 @@ def test_backfill_is_exact_under_faults(sandbox, sandbox_account, make_location,
             continue
     sandbox.clear_faults()
 
-    assert run.state == SyncState.SUCCEEDED
     assert before <= set(stored(location))
     if faults.get("drift_per_request"):
-        # Each request of the backfill added items on top: the next pull, once
-        # the drift stops, must bring exactly those.
-        sync(location, SyncKind.INCREMENTAL)
+        # Each request of the backfill added items on top, its checks too: it says so, and its
+        # catch-up, once the drift stops, brings exactly those.
+        assert (run.state, run.unseen >= 1) == (SyncState.PARTIAL, True)
+        run = catch_up(location)
+    assert run.state == SyncState.SUCCEEDED
     assert_matches_ground_truth(location, sandbox.ground_truth(email))
 
 
@@ -146,11 +165,13 @@ def test_status_changes_while_paging_are_caught_by_the_next_reconcile(
     email = sandbox_account(items=400)
     location = make_location(email)
     sandbox.set_faults(status_changes_per_request=5)
-    sync(location, SyncKind.BACKFILL)
+    backfill = sync(location, SyncKind.BACKFILL)
     sandbox.clear_faults()
 
-    sync(location, SyncKind.RECONCILE)
+    reconcile = sync(location, SyncKind.RECONCILE)
 
+    assert backfill.state == SyncState.PARTIAL  # its check saw statuses it had stored older
+    assert reconcile.state == SyncState.SUCCEEDED
     assert_matches_ground_truth(location, sandbox.ground_truth(email))
 
 
@@ -223,3 +244,144 @@ def test_credentials_and_tokens_are_encrypted_at_rest(
         assert secret not in stored_value
         assert stored_value.startswith("gAAAA")  # Fernet
     assert "sandbox-secret-pw" not in repr(Location.objects.get(pk=location.pk).__dict__)
+
+
+def test_a_run_whose_check_disagrees_is_partial_and_queues_a_catch_up(
+    sandbox, sandbox_account, make_location
+):
+    email = sandbox_account(items=150)
+    location = make_location(email)
+    sandbox.set_faults(drift_per_request=1)  # every request, the checks' too, adds an item
+
+    run = sync(location, SyncKind.BACKFILL)
+    sandbox.clear_faults()
+
+    location.refresh_from_db()
+    assert (run.state, location.sync_outcome, location.state) == (
+        SyncState.PARTIAL, SyncState.PARTIAL, ConnectionState.CONNECTED,
+    )  # fmt: skip
+    assert run.unseen >= 1 and location.sync_unseen == run.unseen
+    assert run.retry_at == location.sync_retry_at  # the catch-up runs at once
+    missing = {item["id"] for item in sandbox.ground_truth(email)} - set(stored(location))
+    assert missing  # what "partial" says is true
+    follow_up = catch_up(location)
+    assert follow_up.state == SyncState.SUCCEEDED
+    assert_matches_ground_truth(location, sandbox.ground_truth(email))
+    location.refresh_from_db()
+    assert (location.sync_outcome, location.sync_unseen, location.sync_retry_at) == ("succeeded", 0, None)
+
+
+def test_a_catch_up_pages_from_the_newest_and_walks_everything_only_if_totals_disagree(
+    sandbox, sandbox_account, make_location
+):
+    email = sandbox_account(items=900)
+    location = make_location(email)
+    sync(location, SyncKind.BACKFILL)
+    sandbox.add_items(email, count=5)
+
+    head_only = location_sync(location_id=location.pk, kind=SyncKind.FOLLOW_UP)
+
+    # The newest page (5 new items), then one holding nothing new; no walk.
+    assert (head_only.state, head_only.created, head_only.pages, head_only.removed) == (
+        SyncState.SUCCEEDED, 5, 2, 0,
+    )  # fmt: skip
+    gone = sandbox.ground_truth(email)[500]["id"]
+    sandbox.remove_items(email, [gone])
+
+    walked = location_sync(location_id=location.pk, kind=SyncKind.FOLLOW_UP)
+
+    assert (walked.state, walked.removed) == (SyncState.SUCCEEDED, 1)
+    assert walked.pages > 9  # the head page, then the whole list
+    assert set(stored(location, removed=True)) == {gone}
+    assert_matches_ground_truth(location, sandbox.ground_truth(email))
+
+
+def test_catch_ups_back_off_while_runs_stay_partial(sandbox, sandbox_account, make_location):
+    email = sandbox_account(items=30)
+    location = make_location(email)
+    sandbox.set_faults(drift_per_request=1)
+    delays = []
+    run = sync(location, SyncKind.BACKFILL)
+    for _ in range(4):
+        delays.append(round((run.retry_at - run.finished_at).total_seconds()))
+        run = catch_up(location)
+    sandbox.clear_faults()
+
+    assert delays == [0, 30, 60, 120]
+    assert catch_up(location).state == SyncState.SUCCEEDED
+    assert_matches_ground_truth(location, sandbox.ground_truth(email))
+
+
+def test_an_incremental_pull_never_marks_removals(sandbox, sandbox_account, make_location):
+    email = sandbox_account(items=200)
+    location = make_location(email)
+    sync(location, SyncKind.BACKFILL)
+    newest = sandbox.ground_truth(email)[0]["id"]
+    sandbox.remove_items(email, [newest])
+
+    run = sync(location, SyncKind.INCREMENTAL)
+
+    assert run.removed == 0 and newest in stored(location)
+    assert run.state == SyncState.PARTIAL  # the store holds an item PulseBack no longer has: it says so
+    follow_up = catch_up(location)
+    assert (follow_up.state, follow_up.removed) == (SyncState.SUCCEEDED, 1)
+
+
+def test_a_reconcile_that_fails_half_way_resumes_and_marks_removals_only_once_complete(
+    sandbox, sandbox_account, make_location
+):
+    email = sandbox_account(items=2500)
+    location = make_location(email)
+    sync(location, SyncKind.BACKFILL)
+    truth = sandbox.ground_truth(email)
+    gone = [truth[100]["id"], truth[2400]["id"]]
+    sandbox.remove_items(email, gone)
+    sandbox.set_faults(slow_ms=20)
+
+    def fail_after_the_first_batch(run):
+        sandbox.set_faults(api_5xx_next=10_000)
+
+    with pytest.raises(Unavailable):
+        location_sync(
+            location_id=location.pk, kind=SyncKind.RECONCILE, on_progress=fail_after_the_first_batch
+        )
+    sandbox.clear_faults()
+
+    failed = SyncRun.objects.get(location=location, kind=SyncKind.RECONCILE)
+    location.refresh_from_db()
+    assert (failed.state, failed.removed, location.sync_outcome) == (SyncState.FAILED, 0, "failed")
+    assert not stored(location, removed=True)  # a walk that did not see the whole list marks nothing
+    stopped_at = location.sync_cursor["offset"]
+    assert 495 <= stopped_at < 2400
+
+    resumed = sync(location, SyncKind.RECONCILE)
+
+    assert (resumed.state, resumed.removed) == (SyncState.SUCCEEDED, 2)
+    # From where it stopped (one step back: an item above it was removed), not from the top.
+    assert resumed.fetched <= 2500 - stopped_at + PAGE_SIZE + resumed.pages
+    assert set(stored(location, removed=True)) == set(gone)
+    assert_matches_ground_truth(location, sandbox.ground_truth(email))
+    location.refresh_from_db()
+    assert location.sync_cursor is None
+
+
+def test_roll_ups_equal_the_rows_after_every_kind_of_run(sandbox, sandbox_account, make_location):
+    email = sandbox_account(items=400)
+    location = make_location(email)
+
+    def assert_roll_ups_match():
+        rows = Feedback.objects.filter(location=location, removed_at__isnull=True)
+        daily = FeedbackDaily.objects.filter(location=location)
+        assert sum(d.count for d in daily) == rows.count()
+        assert sum(d.status_resolved for d in daily) == rows.filter(status="resolved").count()
+
+    sync(location, SyncKind.BACKFILL)
+    assert_roll_ups_match()
+    recent = [item["id"] for item in sandbox.ground_truth(email)[:3]]
+    sandbox.set_status(email, recent, "resolved")
+    sandbox.add_items(email, count=4)
+    sync(location, SyncKind.INCREMENTAL)
+    assert_roll_ups_match()
+    sandbox.remove_items(email, [sandbox.ground_truth(email)[300]["id"]])
+    sync(location, SyncKind.RECONCILE)
+    assert_roll_ups_match()

@@ -1,0 +1,331 @@
+"""The passes of one sync run over a location's PulseBack list, and the check of what they stored.
+
+- A *walk* pages newest first through the whole list (or the last days), with the
+  skip check of clients.sync_walk, a second thread fetching ahead while this one
+  writes. Items are written every ``BATCH_ITEMS``, and whatever was fetched is
+  written on every way out (an error, a deferral); the fetcher is at most
+  ``AHEAD_PAGES`` ahead, so no more than 1,000 fetched items are ever waiting to be
+  committed. A full walk keeps its cursor on the location with each batch, so a
+  walk that stopped (failed, deferred, or its worker killed) resumes there: at
+  most those 1,000 items are fetched again. A full walk that reached the end with every page checked saw the
+  complete list: only then are the items it did not see marked removed.
+- A *head pass* pages newest first until a page holds nothing new (every item
+  already stored), or the end: it brings what arrived meanwhile.
+- The *check* reads the newest page (and writes it), then PulseBack's count of
+  each status, and compares them with what is stored (malformed items, which
+  PulseBack counts but the portal does not store, are remembered per location).
+  Consistent means the stored data matches PulseBack's total and statuses as of
+  that check.
+
+Roll-ups: a run that walked the whole list rebuilds the location's once, at the end; any
+other run refreshes only the days of the items it wrote.
+"""
+
+import contextvars
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import blake2b
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from agency import events
+from clients.feedback_items import MalformedItem, feedback_upsert, item_check
+from clients.models import Feedback, Location, Status, SyncKind, SyncRun
+from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh
+from clients.sessions import LocationTokens
+from clients.sync_relay import TokenRequest, TokensFromWriter, fetch_ahead
+from clients.sync_walk import PAGE_SIZE, Cursor, Walk
+
+logger = logging.getLogger("clients.sync")
+
+BATCH_ITEMS = 500  # items written in one statement (and one transaction, with the walk's cursor)
+AHEAD_PAGES = 4  # pages the fetching thread may hold ready (plus one in its hands)
+STATUSES = tuple(Status.values)
+DAY_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The check: ``unseen`` items PulseBack counts that the store does not reflect (missing, or
+    with an older status), ``extra`` items stored that PulseBack no longer counts; both at least."""
+
+    unseen: int = 0
+    extra: int = 0
+
+    @property
+    def consistent(self):
+        return not (self.unseen or self.extra)
+
+
+def malformed_key(item):
+    """How a malformed item is recognised when it comes again: its id, else its content."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip():
+        return item["id"]
+    text = json.dumps(item, sort_keys=True, default=str)
+    return "content:" + blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def malformed_status(item):
+    status = item.get("status") if isinstance(item, dict) else None
+    return status if status in STATUSES else None
+
+
+class Passes:
+    """The passes of one run. ``wait_budget``: seconds the run may wait in all, for PulseBack's
+    named waits (its client's) and for the sign-in budget (here)."""
+
+    def __init__(self, *, run, location, client, keeper, wait_budget, on_progress=None):
+        self.run, self.location, self.client, self.keeper = run, location, client, keeper
+        self.wait_budget, self.budget_waited = wait_budget, 0.0
+        self.tokens = LocationTokens(location, client, waiter=self.wait_for_budget)
+        self.on_progress = on_progress
+        self.pass_started = run.started_at
+        self.walked = False  # a full walk of this run reached the end of the list
+        self.malformed = {}  # malformed items met in this run since its last full walk: key -> status
+        self.skipped = set()  # every malformed item met in this run
+        self.walk_malformed = None  # ... in the full walk under way (carried by its cursor)
+        self.rebuild = bool(location.sync_cursor)  # an unfinished full pass wrote without roll-ups
+        self.touched = set()  # creation times of the items written, for the roll-ups
+
+    def wait_for_budget(self, seconds):
+        """Wait for the sign-in budget if what is left of the wait budget allows (else False)."""
+        if seconds > self.wait_budget - self.client.stats.server_waited_seconds - self.budget_waited:
+            return False
+        self.keeper.sleep(seconds)
+        self.budget_waited += seconds
+        return True
+
+    # ------------------------------------------------------------------ reading and writing
+    def fetch(self, offset, *, days, tokens=None, limit=PAGE_SIZE, status=None, check=False):
+        """A page of the list; ``check``: a request of the check (not counted as a fetched page)."""
+        page = self.client.list_feedback(
+            tokens or self.tokens, limit=limit, offset=offset, days=days, status=status
+        )
+        if not check:
+            self.run.pages += 1
+            self.run.fetched += len(page.items)
+        if self.run.expected is None:
+            self.run.expected = page.total
+        return page
+
+    def _valid(self, items):
+        valid = []
+        for item in items:
+            try:
+                item_check(item)
+                valid.append(item)
+            except MalformedItem as exc:
+                key = malformed_key(item)
+                if key not in self.skipped:
+                    self.skipped.add(key)
+                    self.run.skipped += 1
+                    logger.warning("skipped a malformed PulseBack item (%s): %s", key, exc)
+                self.malformed[key] = malformed_status(item)
+                if self.walk_malformed is not None:
+                    self.walk_malformed[key] = malformed_status(item)
+        return valid
+
+    def write(self, items, *, cursor=None):
+        """Store items (one transaction, with the walk's ``cursor`` when given)."""
+        valid = self._valid(items)
+        with transaction.atomic():
+            written_at = timezone.now()
+            result = feedback_upsert(
+                location=self.location, items=valid, now=written_at, run_started=self.pass_started
+            )
+            self.touched.update(item["created_at"] for item in valid)
+            self.run.created += result.created
+            self.run.updated += result.updated
+            self.run.unchanged += max(0, result.unchanged - result.seen_earlier_in_run)  # each item once
+            if cursor is not None:
+                state = {**cursor.as_json(), "started": self.pass_started.isoformat()}
+                state["malformed"] = self.walk_malformed
+                Location.objects.filter(pk=self.location.pk).update(sync_cursor=state)
+            self.save_run()
+            events.feedback_batch_written.send(
+                sender=SyncRun, location=self.location, run=self.run, written_at=written_at, result=result
+            )
+        self.keeper.beat()
+        if self.on_progress:
+            self.on_progress(self.run)
+        return result
+
+    def save_run(self):
+        stats = self.client.stats
+        self.run.retries = stats.retries
+        self.run.waited_seconds = stats.server_waited_seconds + self.budget_waited
+        self.run.sign_ins, self.run.refreshes = self.tokens.sign_ins, self.tokens.refreshes
+        self.run.save()
+
+    # ---------------------------------------------------------------------------- passes
+    def stream(self, *, days, cursor=None, durable=False):
+        """Walk from ``cursor`` with a fetching thread, writing as pages arrive; returns the walk."""
+        pages = queue.Queue(maxsize=AHEAD_PAGES)
+        stop = threading.Event()
+        relay = TokensFromWriter(pages, stop)
+        walk = Walk(lambda offset: self.fetch(offset, days=days, tokens=relay), cursor)
+        self.keeper.interrupt.clear()
+        # The fetcher logs with this thread's context (the agency, location and run ids).
+        run_in_context = contextvars.copy_context().run
+        fetcher = threading.Thread(target=run_in_context, args=(fetch_ahead, walk, pages, stop), daemon=True)
+        fetcher.start()
+        batch, at = [], None
+        try:
+            while True:
+                try:
+                    page = pages.get(timeout=self.keeper.every)
+                except queue.Empty:
+                    self.keeper.beat()  # the fetcher waits as PulseBack asked
+                    continue
+                if isinstance(page, TokenRequest):
+                    page.answer(self.tokens)
+                    continue
+                if isinstance(page, BaseException):
+                    self.write(batch, cursor=at if durable else None)  # progress kept on the way out
+                    raise page
+                if page is None:
+                    break
+                batch.extend(page.items)
+                at = page.cursor
+                if len(batch) >= BATCH_ITEMS:
+                    self.write(batch, cursor=at if durable else None)
+                    batch = []
+            self.write(batch, cursor=at if durable else None)
+        finally:
+            stop.set()
+            self.keeper.interrupt.set()
+            fetcher.join()
+        return walk
+
+    def full_walk(self):
+        """Walk the whole list, from where an unfinished full walk stopped if there is one; mark
+        removed what a complete walk did not see."""
+        saved = Location.objects.values_list("sync_cursor", flat=True).get(pk=self.location.pk)
+        if saved:
+            cursor = Cursor.from_json(saved)
+            self.pass_started = datetime.fromisoformat(saved["started"])
+            self.walk_malformed = dict(saved.get("malformed") or {})
+            logger.info("location %s: resuming a full walk at offset %s", self.location.pk, cursor.offset)
+        else:
+            cursor, self.pass_started, self.walk_malformed = None, timezone.now(), {}
+        self.rebuild = True
+        walk = self.stream(days=None, cursor=cursor, durable=True)
+        with transaction.atomic():
+            if walk.proven:
+                self.run.removed += (
+                    Feedback.objects.filter(location=self.location, removed_at__isnull=True)
+                    .filter(last_seen_at__lt=self.pass_started)
+                    .update(removed_at=timezone.now())
+                )
+                self.location.malformed_items, self.malformed = self.walk_malformed, {}
+            else:
+                logger.warning("location %s: PulseBack's pages were not in the expected order; "
+                               "removals not marked", self.location.pk)  # fmt: skip
+            Location.objects.filter(pk=self.location.pk).update(
+                sync_cursor=None, malformed_items=self.location.malformed_items
+            )
+            self.save_run()
+        self.walk_malformed = None
+        self.walked = True
+
+    def head_pass(self, days):
+        """Newest first until a page holds nothing new (every item already stored), or the end."""
+        walk = Walk(lambda offset: self.fetch(offset, days=days))
+        while not walk.done:
+            page = walk.next()
+            if self.write(page.items).created == 0:
+                return
+
+    def verify(self, days):
+        """The newest page (written), then PulseBack's count of each status, against the store."""
+        started = time.time()
+        head = self.fetch(0, days=days, check=True)
+        self.write(head.items)
+        theirs = {
+            status: self.fetch(0, days=days, limit=1, status=status, check=True).total for status in STATUSES
+        }
+        theirs[None] = head.total
+        low, high = self._stored_counts(days, started, time.time())
+        malformed = self._malformed_counts(days)
+        short = {key: max(0, total - malformed[key] - high[key]) for key, total in theirs.items()}
+        over = {key: max(0, low[key] - (total - malformed[key])) for key, total in theirs.items()}
+        unseen = max(sum(short[status] for status in STATUSES), short[None])
+        extra = max(sum(over[status] for status in STATUSES), over[None])
+        return Verdict(unseen=unseen, extra=extra)
+
+    def _stored_counts(self, days, started, ended):
+        """Live stored items by status (None: all), as (fewest, most) over the time the counts took
+        (the ``days`` window moves meanwhile; PulseBack's times are whole seconds)."""
+        stored = Feedback.objects.filter(location=self.location, removed_at__isnull=True)
+        if days:
+            widest = datetime.fromtimestamp(started - days * DAY_SECONDS - 1, tz=UTC)
+            narrowest = datetime.fromtimestamp(ended - days * DAY_SECONDS, tz=UTC)
+            stored = stored.filter(created_at__gte=widest)
+            rows = stored.values("status").annotate(
+                high=Count("pk"), low=Count("pk", filter=Q(created_at__gte=narrowest))
+            )
+        else:
+            rows = stored.values("status").annotate(high=Count("pk"), low=Count("pk"))
+        low, high = dict.fromkeys([*STATUSES, None], 0), dict.fromkeys([*STATUSES, None], 0)
+        for row in rows:
+            for counts, value in ((low, row["low"]), (high, row["high"])):
+                counts[row["status"]] += value
+                counts[None] += value
+        return low, high
+
+    def _malformed_counts(self, days):
+        """Malformed items PulseBack counts in the scope, by status (None: all)."""
+        known = self.malformed if days else {**self.location.malformed_items, **self.malformed}
+        counts = dict.fromkeys([*STATUSES, None], 0)
+        for status in known.values():
+            if status is not None:
+                counts[status] += 1
+            counts[None] += 1
+        return counts
+
+    # ------------------------------------------------------------------------------ a run
+    def settle(self, days):
+        """Check; when the check disagrees, bring what arrived meanwhile and check again."""
+        verdict = self.verify(days)
+        if not verdict.consistent:
+            self.head_pass(days)
+            verdict = self.verify(days)
+        return verdict
+
+    def execute(self, kind):
+        """The passes of ``kind``; returns the last check's Verdict. A catch-up (follow-up) run
+        pages from the newest, checks, and walks the whole list only when the check disagrees."""
+        days = settings.SYNC_INCREMENTAL_DAYS if kind == SyncKind.INCREMENTAL else None
+        try:
+            if kind == SyncKind.INCREMENTAL:
+                self.stream(days=days)
+            elif kind == SyncKind.FOLLOW_UP:
+                self.head_pass(None)
+            else:
+                self.full_walk()
+            verdict = self.settle(days)
+            if not verdict.consistent and kind == SyncKind.FOLLOW_UP:
+                self.full_walk()
+                verdict = self.settle(None)
+            return verdict
+        finally:
+            self.finish()
+
+    def finish(self):
+        """On every way out: roll-ups of what was written, the malformed items met, the counters."""
+        if self.rebuild:
+            feedback_daily_rebuild(location=self.location)
+        elif self.touched:
+            feedback_daily_refresh(location=self.location, created_at=self.touched)
+        if self.malformed:
+            self.location.malformed_items = {**self.location.malformed_items, **self.malformed}
+            Location.objects.filter(pk=self.location.pk).update(malformed_items=self.location.malformed_items)
+        self.save_run()
