@@ -34,6 +34,16 @@ def window_hit(*, key, seconds, shared=False, now=None):
     return Window(count=count, reset=(window + 1) * seconds - now)
 
 
+def window_count(*, key, seconds, shared=False, now=None):
+    """Events counted against ``key`` in the current window so far, counting none (for metrics)."""
+    now = time.time() if now is None else now
+    cache_key = f"rate:{key}:{seconds}:{int(now // seconds)}"
+    if shared:
+        with schema_context(get_public_schema_name()):
+            return cache.get(cache_key, 0)
+    return cache.get(cache_key, 0)
+
+
 def _count(cache_key, seconds):
     """Add one to the counter (atomic in the cache) and return the new count."""
     if cache.add(cache_key, 1, timeout=seconds * 2):

@@ -6,6 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from agency.api.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE
 from agency.errors import UpstreamUnavailable
 
 
@@ -27,6 +28,10 @@ def api_exception_handler(exc, context):
         response = Response({"message": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         if exc.retry_after:
             response["Retry-After"] = str(int(exc.retry_after) + 1)
+        return response
+    if isinstance(exc, UNAVAILABLE):  # the database, the broker or the cache: nothing was decided
+        response = Response({"message": UNAVAILABLE_MESSAGE}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")

@@ -1,8 +1,9 @@
 """The API's shared parts: its base view (rate-limit headers), error documentation, the schema and
 docs pages, and the JSON 404 for unknown addresses. Each layer's endpoints live with that layer."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -42,12 +43,27 @@ class SchemaView(RateLimitHeadersMixin, SpectacularAPIView):
     """The OpenAPI 3 schema (no token needed)."""
 
 
-class SwaggerView(RateLimitHeadersMixin, SpectacularSwaggerView):
-    """Swagger UI, from local static files (drf-spectacular-sidecar)."""
+class SwaggerView(RateLimitHeadersMixin, SpectacularSwaggerSplitView):
+    """Swagger UI, from local static files (drf-spectacular-sidecar). Its start-up script is a file of
+    its own (``?script``) and its one style block carries the page's nonce: the Content-Security-Policy
+    stays strict."""
+
+    template_name = "api/swagger_ui.html"
 
 
 class RedocView(RateLimitHeadersMixin, SpectacularRedocView):
-    """Redoc, from local static files (drf-spectacular-sidecar)."""
+    """Redoc, from local static files (drf-spectacular-sidecar), without the outside fonts of the
+    stock page. Redoc writes its own styles at run time and searches in a worker, so this page alone
+    allows inline styles and blob: workers (it shows only the public schema)."""
+
+    template_name = "api/redoc.html"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response._csp_replace = {"style-src": [SELF, UNSAFE_INLINE], "style-src-attr": [UNSAFE_INLINE],
+                                 "worker-src": [SELF, "blob:"], "font-src": [SELF], "connect-src": [SELF],
+                                 "object-src": [NONE]}  # fmt: skip
+        return response
 
 
 @extend_schema(exclude=True)

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_POST
 from agency.api import selectors, services
 from agency.api.forms import ApiTokenForm
 from agency.formerrors import form_errors_add
+from agency.team.access import recent_auth_required
 from agency.team.models import Role
 
 
 @never_cache
 @login_required
+@recent_auth_required(posts_only=True)
 def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     if request.user.role == Role.CLIENT_VIEWER:

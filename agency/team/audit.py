@@ -20,6 +20,14 @@ ACTIONS = {
     "report.schedule_saved": "saved the report schedule of",
     "report.sent": "sent the report",
     "report.approved": "approved the report",
+    "report.requested": "asked for the report",
+    "report.replaced": "replaced the report",
+    "report.commentary_saved": "wrote the commentary of the report",
+    "report.send_requested": "asked to send the report",
+    "report.template_saved": "changed the report template",
+    "report.client_settings_saved": "changed the report language and template of",
+    "report.share_link_created": "created a share link of the report",
+    "report.share_link_revoked": "revoked a share link of the report",
     "webhook.created": "added the webhook",
     "webhook.updated": "changed the webhook",
     "webhook.removed": "removed the webhook",
@@ -27,15 +35,40 @@ ACTIONS = {
     "api_token.revoked": "revoked the API token",
     "pos_trigger.changed": "changed the point-of-sale trigger of",
     "alert_rule.saved": "changed an alert rule of",
+    "auth.signed_in": "signed in from",
+    "auth.sign_in_failed": "failed to sign in as",
+    "auth.locked_out": "paused sign-in after too many failures for",
+    "auth.password_reset": "reset the password of",
+    "auth.logged_out_everywhere": "logged out everywhere:",
+    "auth.two_factor_enabled": "turned on two-factor authentication for",
+    "auth.two_factor_disabled": "turned off two-factor authentication for",
+    "auth.recovery_codes_renewed": "made new recovery codes for",
+    "auth.two_factor_policy_changed": "set two-factor authentication for every member to",
+    "location.connect_link_spent": "closed after too many wrong passwords the connect link of",
+    "client_group.created": "created the client group",
+    "client_group.updated": "changed the client group",
+    "client_group.removed": "removed the client group",
+    "client.groups_changed": "changed the groups of",
+    "data.export_requested": "asked for an export of all the data of",
+    "data.export_downloaded": "downloaded the export of all the data of",
+    "alert_channel.created": "added the alert channel",
+    "alert_channel.removed": "removed the alert channel",
+    "feedback.assigned": "assigned the feedback",
+    "feedback.tagged": "changed the tags of the feedback",
+    "feedback.handled": "marked as handled the feedback",
+    "feedback.reopened": "marked as not handled the feedback",
+    "feedback.note_added": "wrote a note on the feedback",
+    "feedback.bulk_changed": "changed in bulk",
 }
 
 
-def audit_record(*, actor, action, target, **details):
-    """Record a change by ``actor`` (a user, or None for the system). ``details``: no secrets."""
+def audit_record(*, actor, action, target, actor_label=None, **details):
+    """Record a change by ``actor`` (a user, or None for the system, or for someone not signed in
+    whom ``actor_label`` describes). ``details``: no secrets."""
     assert action in ACTIONS, action
     AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=str(actor.email) if actor is not None else "system",
+        actor_label=str(actor.email) if actor is not None else (actor_label or "system")[:254],
         action=action,
         target=str(target)[:254],
         details=details,

@@ -3,10 +3,12 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -43,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can use the platform admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Changed by "Log out everywhere" and two-factor changes: every session and remembered device
+    # made before then stops working (it is part of the session's auth hash).
+    session_stamp = models.CharField(max_length=32, blank=True, default="")
 
     objects = UserManager()
 
@@ -59,6 +64,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self):
         return self.role in MANAGER_ROLES
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.session_stamp:  # as Django's own: sessions from before stamps stay valid
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "agency.team.models.User.session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_stamp, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def session_stamp_rotate(self):
+        self.session_stamp = secrets.token_hex(16)
+        self.save(update_fields=["session_stamp"])
 
 
 def _hash_token(token):
@@ -124,9 +141,14 @@ class AuditEvent(models.Model):
 
 
 class ConnectInvitationQuerySet(models.QuerySet):
+    def for_token(self, token):
+        return self.filter(token_hash=_hash_token(token))
+
     def get_usable(self, token):
+        """The invitation of ``token`` while it may still be used; DoesNotExist otherwise (also when it
+        was spent by failed attempts: see ``is_spent``)."""
         invitation = self.get(token_hash=_hash_token(token))
-        if invitation.used_at is not None or invitation.expires_at <= timezone.now():
+        if invitation.used_at is not None or invitation.expires_at <= timezone.now() or invitation.is_spent:
             raise self.model.DoesNotExist
         return invitation
 
@@ -149,6 +171,7 @@ class ConnectInvitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = ConnectInvitationQuerySet.as_manager()
 
@@ -157,3 +180,28 @@ class ConnectInvitation(models.Model):
 
     def __str__(self):
         return f"PulseBack login of {self.location_name} asked of {self.email}"
+
+    @property
+    def is_spent(self):
+        """Too many wrong PulseBack passwords were typed on it: the owner must ask for a new link."""
+        return self.failed_attempts >= settings.CONNECT_LINK_MAX_FAILURES
+
+
+class SecurityPolicy(models.Model):
+    """The agency's sign-in rules, set by an owner: one row per agency schema (``current()``)."""
+
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every member must use two-factor authentication to sign in."
+    )
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "security policies"
+
+    def __str__(self):
+        return "two-factor required" if self.require_two_factor else "two-factor optional"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.order_by("pk").first() or cls()

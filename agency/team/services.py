@@ -9,9 +9,18 @@ from django.utils import timezone
 
 from agency import events
 from agency.emails import email_send
+from agency.operator.plans import plan_limit_check
 from agency.team.audit import audit_record
 from agency.team.models import Invitation, Role, User
 from agency.urlbuilders import agency_url
+
+
+def team_size(*, but=None):
+    """Members and pending invitations (but ``but``'s, about to be replaced), client viewers left out:
+    what a plan's member limit counts."""
+    members = User.objects.filter(is_active=True).exclude(role=Role.CLIENT_VIEWER).count()
+    pending = Invitation.objects.pending().exclude(role=Role.CLIENT_VIEWER).exclude(email=but)
+    return members + pending.count()
 
 
 def invitation_create(*, email, role, invited_by, client=None):
@@ -25,6 +34,8 @@ def invitation_create(*, email, role, invited_by, client=None):
         raise ValidationError(
             {"role": "A client viewer is invited to one client, and only a client viewer is."}
         )
+    if role != Role.CLIENT_VIEWER:
+        plan_limit_check(limit="members", count=lambda: team_size(but=email))
     Invitation.objects.pending().filter(email=email).update(revoked_at=timezone.now())
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(

@@ -6,14 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agency.formerrors import form_errors_add
-from agency.team import services
-from agency.team.access import manager_required
+from agency.team import services, signin, twofactor
+from agency.team.access import manager_required, recent_auth_required
 from agency.team.audit import ACTIONS
 from agency.team.forms import AcceptInvitationForm, InvitationForm, RoleForm
 from agency.team.models import AuditEvent, Invitation, User
 
 
 @manager_required
+@recent_auth_required(posts_only=True)
 def team(request):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -31,12 +32,15 @@ def team(request):
         "invitations": Invitation.objects.pending(),
         "form": form,
         "role_form": RoleForm(),
+        "enrolled": twofactor.members_enrolled(),
+        "two_factor_required": twofactor.is_required(request.user),
     }
     return render(request, "team/team.html", context)
 
 
 @manager_required
 @require_POST
+@recent_auth_required(then="team")
 def member_role(request, pk):
     member = get_object_or_404(User, pk=pk)
     form = RoleForm(request.POST)
@@ -54,6 +58,7 @@ def member_role(request, pk):
 
 @manager_required
 @require_POST
+@recent_auth_required(then="team")
 def member_remove(request, pk):
     member = get_object_or_404(User, pk=pk)
     try:
@@ -82,6 +87,7 @@ def invitation_accept(request, token):
             form.add_error(None, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            signin.signed_in_record(request, user, method="invitation accepted")
             messages.success(request, "Welcome to the team!")
             return redirect("home")
     return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})

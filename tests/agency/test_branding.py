@@ -40,7 +40,8 @@ def test_owner_brands_the_portal_with_a_logo(agency, owner):
     with Image.open(io.BytesIO(logo.content)) as stored:
         assert stored.size == (600, 200)  # re-encoded, scaled into the box
     page = web.get("/").content.decode()
-    assert "--brand: #1f4e9c" in page
+    assert 'href="/branding/colours.css?v=1f4e9cb34700"' in page  # a new address for new colours
+    assert "--brand: #1f4e9c" in web.get("/branding/colours.css").content.decode()
     assert 'src="/branding/logo.png"' in page
     favicon = host_client(agency).get("/favicon.ico")
     assert (favicon.status_code, favicon["Content-Type"]) == (200, "image/png")

@@ -10,7 +10,8 @@ def test_healthy_on_public_site_and_agency_domain(agency):
     for client in (host_client("localhost"), host_client(agency)):
         response = client.get("/healthz")
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert response.json()["database"] == "ok"
+        assert response.json()["broker"] == "ok"
 
 
 def test_broker_down_is_503(db, tmp_path):
