@@ -8,11 +8,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from agency.api.schema import ErrorSerializer
 from agency.api.views import ApiView, errors
 from clients.access import visible_client_or_404
 from clients.selectors import clients_visible_to
-from reports.models import ALL_SECTIONS, Report, Section
-from reports.services import report_request
+from reports.models import Report, Section
+from reports.services import PeriodTaken, report_request
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -23,7 +24,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "client", "location", "start", "end", "sections", "state", "error", "created_at",
-                  "generated_at", "pdf_ready"]  # fmt: skip
+                  "generated_at", "pdf_ready", "language", "commentary", "superseded_by"]  # fmt: skip
 
     def get_pdf_ready(self, report) -> bool:
         return bool(report.pdf)
@@ -35,7 +36,19 @@ class ReportRequestSerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First local day of the period.")
     end = serializers.DateField(help_text="Last local day of the period, included; before today.")
     sections = serializers.ListField(child=serializers.ChoiceField(choices=Section.choices), required=False,
-                                     allow_empty=False, help_text="Default: every section.")  # fmt: skip
+                                     allow_empty=False, help_text="Default: the template's.")  # fmt: skip
+    commentary = serializers.CharField(
+        required=False, allow_blank=True, help_text="The agency's words for this report (Markdown)."
+    )
+    replace = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The period already has a report: replace it (the old one is archived). Without it, 409.",
+    )  # fmt: skip
+
+
+PERIOD_TAKEN = OpenApiResponse(
+    ErrorSerializer, description="The period already has a report: send replace=true to replace it."
+)
 
 
 def _visible_reports(user):
@@ -48,7 +61,7 @@ class ReportCreateView(ApiView):
     @extend_schema(
         summary="Queue a report of a client (or one location) over a period",
         request=ReportRequestSerializer,
-        responses={202: ReportSerializer, **errors(400, 401, 403, 404, 429)},
+        responses={202: ReportSerializer, 409: PERIOD_TAKEN, **errors(400, 401, 403, 404, 429)},
     )
     def post(self, request):
         data = ReportRequestSerializer(data=request.data)
@@ -62,11 +75,17 @@ class ReportCreateView(ApiView):
         try:
             report = report_request(
                 client=client, location=location, start=data.validated_data["start"],
-                end=data.validated_data["end"], sections=data.validated_data.get("sections", ALL_SECTIONS),
-                requested_by=request.user,
+                end=data.validated_data["end"], sections=data.validated_data.get("sections", []),
+                requested_by=request.user, commentary=data.validated_data.get("commentary", ""),
+                replace=data.validated_data["replace"],
             )  # fmt: skip
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
+        except PeriodTaken as taken:
+            message = (
+                f"Report {taken.existing.pk} covers this period already: send replace=true to replace it."
+            )
+            return Response({"message": message, "fields": {"replace": [message]}}, 409)
         return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
 
 

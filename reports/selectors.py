@@ -1,31 +1,64 @@
-"""Everything a report shows, computed in SQL (over the roll-ups) and a little arithmetic.
+"""Reads for reports: which reports a person sees, the templates in force, and a report's content.
 
-Periods are whole local days of the client: [start, end] inclusive.
+Periods are whole local days of the client: [start, end] inclusive. The content is computed in
+SQL over the roll-ups (clients.stats), with the rules of reports.figures.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models.functions import Length
+from django.core import signing
+from django.db import connection
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
+from agency.urlbuilders import agency_base_url
 from clients import stats
-from clients.models import Feedback, Location, TagKind
+from clients.models import Location, TagKind
 from clients.periods import Period
 from clients.selectors import clients_visible_to
-from reports.models import Report, ReportSchedule, ReportState
-from reports.significance import rating_change, share_change
+from reports import figures
+from reports.models import (
+    ALL_SECTIONS,
+    ClientReportSettings,
+    Language,
+    Report,
+    ReportSchedule,
+    ReportState,
+    ReportTemplate,
+    Section,
+    ShareLink,
+)
+
+SHARE_SALT = "reports.share-link"
+DEFAULT_SECTIONS = list(ALL_SECTIONS)
+
+
+def _sees_archive(user):
+    """Owners and admins keep the replaced versions of reports; others see the current ones."""
+    return bool(getattr(user, "is_manager", False))
 
 
 def report_visible_or_404(*, user, pk):
-    """A report of a client the user may see, else 404."""
-    return get_object_or_404(Report.objects.select_related("client"), pk=pk,
-                             client__in=clients_visible_to(user=user))  # fmt: skip
+    """A report of a client the user may see, else 404; a replaced one only for owners and admins."""
+    reports = Report.objects.select_related("client", "location")
+    if not _sees_archive(user):
+        reports = reports.filter(superseded_at__isnull=True)
+    return get_object_or_404(reports, pk=pk, client__in=clients_visible_to(user=user))
 
 
-def reports_of(*, client, limit=50):
-    """The client's latest reports, with their deliveries."""
-    return Report.objects.filter(client=client).prefetch_related("deliveries")[:limit]
+def reports_of(*, client, user=None, limit=50):
+    """The client's latest reports with their deliveries and share links; the archive for managers."""
+    reports = Report.objects.filter(client=client).select_related("location", "requested_by")
+    if user is None or not _sees_archive(user):
+        reports = reports.filter(superseded_at__isnull=True)
+    return reports.prefetch_related("deliveries", Prefetch("share_links"))[:limit]
+
+
+def current_report_for(*, client, location, start, end):
+    """The current report of exactly this scope and period, if there is one."""
+    return Report.objects.filter(client=client, location=location, start=start, end=end,
+                                 superseded_at__isnull=True).first()  # fmt: skip
 
 
 def schedule_of(*, client):
@@ -36,21 +69,78 @@ def schedule_of(*, client):
 def reports_awaiting_approval(*, user):
     return Report.objects.filter(
         state=ReportState.AWAITING_APPROVAL, client__in=clients_visible_to(user=user)
-    ).select_related("client")
+    ).select_related("client", "location", "requested_by")
 
 
-COMMENT_LIMIT = 280  # characters of a quoted comment before it is cut at a word boundary
-MIN_THEME_COUNT = 3  # a theme needs this many mentions to be called best or worst
+def agency_template():
+    """The agency's report template (its defaults until someone saves it)."""
+    return ReportTemplate.objects.order_by("pk").first() or ReportTemplate(sections=DEFAULT_SECTIONS)
 
 
-@dataclass(frozen=True)
-class Scope:
-    client: object
-    location: object  # or None: all the client's locations
+def client_settings(*, client):
+    """The client's report settings, or unsaved defaults (English, the agency's template)."""
+    found = ClientReportSettings.objects.filter(client=client).first()
+    return found or ClientReportSettings(client=client, language=Language.ENGLISH)
 
-    @property
-    def ids(self):
-        return {"client_id": self.client.pk, "location_id": self.location.pk if self.location else None}
+
+def effective_template(*, client):
+    """Sections (in order), introduction and closing for a client: its own, or the agency's."""
+    agency = agency_template()
+    own = client_settings(client=client)
+    source = own if own.own_template else agency
+    return {
+        "sections": list(source.sections or DEFAULT_SECTIONS),
+        "introduction": source.introduction,
+        "closing": source.closing,
+        "approval_required": agency.approval_required,
+        "language": own.language,
+    }
+
+
+def ordered_sections(*, chosen, order):
+    """The chosen sections in the template's order (any not in it after, in the usual order)."""
+    chosen = set(chosen or ALL_SECTIONS)
+    ranked = [s for s in order if s in chosen] + [s for s in ALL_SECTIONS if s in chosen and s not in order]
+    return [s for s in ranked if s in Section.values]
+
+
+def share_token(link):
+    return signing.dumps({"l": link.pk, "n": link.nonce}, salt=SHARE_SALT, compress=True)
+
+
+def share_link_from_token(token):
+    """The share link a token names (signature checked), or None; expiry is the caller's to check."""
+    try:
+        data = signing.loads(token, salt=SHARE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    link = ShareLink.objects.select_related("report__client", "report__location").filter(
+        pk=data.get("l"), nonce=data.get("n")
+    )
+    return link.first()
+
+
+def share_url(link):
+    """The link's address on the agency's own (primary) domain."""
+    return agency_base_url(connection.tenant) + reverse("shared_report", args=[share_token(link)])
+
+
+def versions_of(report):
+    """Every version of the report's scope and period, newest first: the archive."""
+    versions = Report.objects.filter(client=report.client, location=report.location, start=report.start,
+                                     end=report.end)  # fmt: skip
+    return versions.select_related("requested_by").order_by("-created_at")
+
+
+def current_version(report):
+    """The version that replaced ``report`` (and so on), i.e. what its readers should see now."""
+    seen = {report.pk}
+    while report.superseded_by_id and report.superseded_by_id not in seen:
+        seen.add(report.superseded_by_id)
+        report = Report.objects.select_related("client", "location").get(pk=report.superseded_by_id)
+    return report
 
 
 def _year_before(period):
@@ -68,130 +158,15 @@ def _kpis(scope, period):
     return stats.period_stats(**scope.ids, start=start, end=end)
 
 
-def _changes(now, before):
-    """Each KPI's change against an earlier period, with its significance."""
-    rated = lambda s: sum(s["sentiment"].values())  # noqa: E731
-    return {
-        "average_rating": rating_change(before["rating_distribution"], now["rating_distribution"]),
-        "negative_share": share_change(
-            part_before=before["sentiment"]["negative"], n_before=rated(before),
-            part_after=now["sentiment"]["negative"], n_after=rated(now),
-        ),
-        "resolved_share": share_change(
-            part_before=round((before["resolved_share"] or 0) * before["count"]), n_before=before["count"],
-            part_after=round((now["resolved_share"] or 0) * now["count"]), n_after=now["count"],
-        ),
-        "count": now["count"] - before["count"],
-    }  # fmt: skip
-
-
-def _cut(text, limit=COMMENT_LIMIT):
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-") + "…"
-
-
-def _notable_comments(scope, period, *, best):
-    start, end = period.bounds(scope.client.timezone)
-    rows = (
-        Feedback.objects.filter(
-            client_id=scope.client.pk, created_at__gte=start, created_at__lt=end, removed_at__isnull=True
-        )
-        .exclude(comment__isnull=True)
-        .exclude(comment="")
-    )
-    if scope.location:
-        rows = rows.filter(location_id=scope.location.pk)
-    if best:
-        rows = rows.filter(rating__gte=4).order_by("-rating", "-sentiment_score", "-created_at")
-    else:
-        rows = rows.filter(rating__lte=2).order_by("rating", "sentiment_score", "-created_at")
-    rows = rows.annotate(length=Length("comment")).filter(length__gte=20)
-    return [
-        {"rating": r.rating, "comment": _cut(r.comment), "name": r.customer_name, "created_at": r.created_at}
-        for r in rows.only("rating", "comment", "customer_name", "created_at")[:3]
-    ]
-
-
-def _average(row):
-    return row["rating_sum"] / row["count"] if row["count"] else None
-
-
-def _contributions(now_rows, before_rows, *, key, now_total, before_total, before_mean):
-    """Each group's part in the change of the average rating.
-
-    contribution = share_now * (avg_now - overall_before) - share_before * (avg_before - overall_before)
-    For groups that split the feedback (locations, sources) these add up to the change exactly.
-    """
-    before = {row[key]: row for row in before_rows}
-    out = []
-    for row in now_rows:
-        prev = before.get(row[key], {"count": 0, "rating_sum": 0})
-        part = 0.0
-        if now_total and row["count"]:
-            part += row["count"] / now_total * (_average(row) - before_mean)
-        if before_total and prev["count"]:
-            part -= prev["count"] / before_total * (_average(prev) - before_mean)
-        if abs(part) >= 0.005:
-            out.append({"name": row[key] or "Unknown", "contribution": part, "count": row["count"]})
-    return sorted(out, key=lambda r: abs(r["contribution"]), reverse=True)
-
-
-def _drivers(scope, period, previous, now, before):
-    change = rating_change(before["rating_distribution"], now["rating_distribution"]).delta
-    if change is None:
-        return None
-    totals = {
-        "now_total": now["count"],
-        "before_total": before["count"],
-        "before_mean": before["average_rating"],
-    }
-    days = lambda p: {"first_day": p.first_day, "end_day": p.end_day}  # noqa: E731
-    dims = {}
-    for kind, label in ((TagKind.THEME, "themes"), (TagKind.SOURCE, "sources")):
-        rows = [stats.tag_breakdown(**scope.ids, **days(p), kind=kind, limit=200) for p in (period, previous)]
-        dims[label] = _contributions(*rows, key="value", **totals)[:3]
-    if scope.location is None:
-        rows = [stats.location_breakdown(client_id=scope.client.pk, **days(p)) for p in (period, previous)]
-        dims["locations"] = _contributions(*rows, key="name", **totals)[:3]
-    return {"change": change, **dims}
-
-
-def _themes(scope, period, previous):
-    now = stats.tag_breakdown(
-        **scope.ids, first_day=period.first_day, end_day=period.end_day, kind=TagKind.THEME, limit=200
-    )
-    before = {
-        r["value"]: r["count"]
-        for r in stats.tag_breakdown(
-            **scope.ids, first_day=previous.first_day, end_day=previous.end_day, kind=TagKind.THEME, limit=200
-        )
-    }
-    for row in now:
-        rated = row["positive"] + row["neutral"] + row["negative"]
-        row["positive_share"] = row["positive"] / rated if rated else None
-        row["change"] = row["count"] - before.get(row["value"], 0)
-    ranked = [r for r in now if r["count"] >= MIN_THEME_COUNT and r["positive_share"] is not None]
-    by_share = sorted(ranked, key=lambda r: (r["positive_share"], r["count"]))
-    best = list(reversed(by_share[-3:]))
-    return {
-        "top": now[:8],
-        "best": best,
-        "worst": [row for row in by_share[:3] if row not in best],
-        "rising": [r for r in sorted(now, key=lambda r: -r["change"]) if r["change"] > 0][:3],
-        "falling": [r for r in sorted(now, key=lambda r: r["change"]) if r["change"] < 0][:3],
-    }  # fmt: skip
-
-
 def report_data(*, client, location=None, start: date, end: date, sections):
     """The report's content for the client (or one location) over [start, end] (local days)."""
-    scope = Scope(client, location)
+    scope = figures.Scope(client, location)
     period = Period("custom", start, end + timedelta(days=1))
     previous, last_year = period.previous(), _year_before(period)
     now, before, year_ago = (_kpis(scope, p) for p in (period, previous, last_year))
     days = {"first_day": period.first_day, "end_day": period.end_day}
     locations = Location.objects.filter(client=client, **({"pk": location.pk} if location else {}))
+    several = location is None and locations.count() > 1
     data = {
         "client": client,
         "location": location,
@@ -202,18 +177,19 @@ def report_data(*, client, location=None, start: date, end: date, sections):
         "now": now,
         "before": before,
         "year_ago": year_ago,
-        "vs_previous": _changes(now, before),
-        "vs_last_year": _changes(now, year_ago),
-        "series": stats.daily_series(**scope.ids, **days, bucket=period.bucket),
+        "vs_previous": figures.changes(now, before),
+        "vs_last_year": figures.changes(now, year_ago),
+        "series": figures.continuous_series(scope, period),
         "sources": stats.tag_breakdown(**scope.ids, **days, kind=TagKind.SOURCE),
-        "locations": stats.location_breakdown(client_id=client.pk, **days) if location is None else [],
+        "locations": stats.location_breakdown(client_id=client.pk, **days) if several else [],
         "data_as_of": list(locations.order_by("name").values("name", "last_synced_at")),
+        "min_sample": figures.min_sample(),
     }
     if "themes" in sections:
-        data["themes"] = _themes(scope, period, previous)
+        data["themes"] = figures.themes(scope, period, previous)
     if "comments" in sections:
-        data["best_comments"] = _notable_comments(scope, period, best=True)
-        data["worst_comments"] = _notable_comments(scope, period, best=False)
-    if "drivers" in sections:
-        data["drivers"] = _drivers(scope, period, previous, now, before)
+        for key, positive in (("best_comments", True), ("worst_comments", False)):
+            data[key] = figures.notable_comments(scope, period, positive=positive, several_locations=several)
+    if "drivers" in sections or "summary" in sections:
+        data["drivers"] = figures.drivers(scope, period, previous, now, before, several_locations=several)
     return data

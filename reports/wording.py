@@ -1,62 +1,107 @@
-"""The executive summary: what went up, what went down, in plain words, honest about noise."""
+"""The executive summary: what went up, what went down, in plain words, honest about noise.
+
+Every sentence goes through translation, with the numbers and dates in the reader's formats.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reports import i18n
 
 
-def _date(day):
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def _significance(change):
+def significance(change):
     if change.p_value is None:
-        return "too few reviews to tell whether this is a real change"
+        return _("too few reviews to tell whether this is a real change")
     if change.significant:
-        return "a statistically significant change"
-    return "within normal variation (not statistically significant)"
+        return _("a statistically significant change")
+    return _("within normal variation (not statistically significant)")
+
+
+def _reviews(n):
+    return ngettext("%(n)s review", "%(n)s reviews", n) % {"n": i18n.number(n)}
+
+
+def _no_feedback(data):
+    period, before = data["period"], data["before"]["count"]
+    first = _("No feedback was received between %(start)s and %(end)s.") % {
+        "start": i18n.date_text(period.first_day), "end": i18n.date_text(period.last_day)}  # fmt: skip
+    if before:
+        return [first, _("The previous period had %(reviews)s.") % {"reviews": _reviews(before)}]
+    return [first, _("There was none in the previous period either.")]
+
+
+def _rating_sentence(rating, count):
+    if rating.before is None:
+        return _("The average rating was %(rating)s over %(reviews)s.") % {
+            "rating": i18n.number(rating.after, 2), "reviews": _reviews(count)}  # fmt: skip
+    values = {
+        "before": i18n.number(rating.before, 2), "after": i18n.number(rating.after, 2),
+        "delta": i18n.signed(rating.delta, 2), "n_after": i18n.number(rating.n_after),
+        "n_before": i18n.number(rating.n_before), "significance": significance(rating),
+    }  # fmt: skip
+    if rating.delta > 0.005:
+        text = _("The average rating rose from %(before)s to %(after)s (%(delta)s, %(n_after)s reviews "
+                 "against %(n_before)s): %(significance)s.")  # fmt: skip
+    elif rating.delta < -0.005:
+        text = _("The average rating fell from %(before)s to %(after)s (%(delta)s, %(n_after)s reviews "
+                 "against %(n_before)s): %(significance)s.")  # fmt: skip
+    else:
+        text = _("The average rating held steady at %(after)s (%(n_after)s reviews against %(n_before)s).")
+    return text % values
+
+
+def _volume_sentence(count, diff):
+    values = {"reviews": _reviews(count), "diff": i18n.number(abs(diff))}
+    if diff > 0:
+        return _("%(reviews)s came in, %(diff)s more than the previous period.") % values
+    if diff < 0:
+        return _("%(reviews)s came in, %(diff)s fewer than the previous period.") % values
+    return _("%(reviews)s came in, as many as the previous period.") % values
+
+
+def _driver_sentence(drivers, rating):
+    """The largest named driver, or why none is named."""
+    if not drivers or rating.p_value is None:
+        return None
+    named = [row for key in ("locations", "sources", "themes") for row in drivers.get(key, [])]
+    top = max(named, key=lambda row: abs(row["contribution"]), default=None)
+    if top is None or abs(top["contribution"]) < 0.01:
+        if any(drivers.get(f"{key}_unnamed") for key in ("locations", "sources", "themes")):
+            return _("There was too little feedback to say what drove the change (each location, "
+                     "source and theme needs at least %(n)s reviews in both periods).") % {
+                "n": drivers["min_sample"]}  # fmt: skip
+        return None
+    text = _("The largest single driver: %(name)s (%(contribution)s, %(n)s reviews against %(n_before)s).")
+    return text % {
+        "name": top["label"], "contribution": i18n.signed(top["contribution"], 2),
+        "n": i18n.number(top["count"]), "n_before": i18n.number(top["count_before"]),
+    }  # fmt: skip
 
 
 def summary_sentences(data):
-    now, before = data["now"], data["before"]
-    period = data["period"]
+    now = data["now"]
     if not now["count"]:
-        return [
-            f"No feedback was received between {_date(period.first_day)} and {_date(period.last_day)}.",
-            f"The previous period had {before['count']} review{'s' * (before['count'] != 1)}."
-            if before["count"]
-            else "There was none in the previous period either.",
-        ]
-    sentences = []
+        return _no_feedback(data)
     rating = data["vs_previous"]["average_rating"]
-    if rating.before is None:
-        sentences.append(f"The average rating was {rating.after:.2f} over {now['count']} reviews.")
-    else:
-        verb = "rose" if rating.delta > 0.005 else "fell" if rating.delta < -0.005 else "held steady"
-        sentences.append(
-            f"The average rating {verb} from {rating.before:.2f} to {rating.after:.2f} "
-            f"({rating.delta:+.2f}, {rating.n_after} reviews against {rating.n_before}): "
-            f"{_significance(rating)}."
-        )
-    diff = data["vs_previous"]["count"]
-    trend = "more than" if diff > 0 else "fewer than" if diff < 0 else "as many as"
-    amount = f"{abs(diff)} " if diff else ""
-    sentences.append(f"{now['count']} reviews came in, {amount}{trend} the previous period.")
+    sentences = [
+        _rating_sentence(rating, now["count"]),
+        _volume_sentence(now["count"], data["vs_previous"]["count"]),
+    ]
     negative = data["vs_previous"]["negative_share"]
-    if negative.after is not None:
-        text = f"{negative.after:.0%} of the feedback was negative"
-        if negative.before is not None:
-            text += f", {(negative.after - negative.before) * 100:+.0f} points: {_significance(negative)}"
-        sentences.append(text + ".")
-    drivers = data.get("drivers")
-    if drivers and rating.p_value is not None:
-        top = max(
-            (
-                row | {"dimension": dim}
-                for dim in ("themes", "locations", "sources")
-                for row in drivers.get(dim, [])
-            ),
-            key=lambda row: abs(row["contribution"]),
-            default=None,
+    if negative.after is not None and negative.before is not None:
+        sentences.append(_("%(share)s of the feedback was negative, %(points)s: %(significance)s.") % {
+            "share": i18n.percent(negative.after), "points": i18n.points(negative.after - negative.before),
+            "significance": significance(negative)})  # fmt: skip
+    elif negative.after is not None:
+        sentences.append(
+            _("%(share)s of the feedback was negative.") % {"share": i18n.percent(negative.after)}
         )
-        if top and abs(top["contribution"]) >= 0.01:
-            sentences.append(f"The largest single driver: {top['name']} ({top['contribution']:+.2f}).")
+    driver = _driver_sentence(data.get("drivers"), rating)
+    if driver:
+        sentences.append(driver)
     if now["backlog_new"]:
-        sentences.append(f"{now['backlog_new']} items from the period are still new (not yet handled).")
+        sentences.append(ngettext(
+            "%(n)s item from the period is still new (not yet handled).",
+            "%(n)s items from the period are still new (not yet handled).", now["backlog_new"],
+        ) % {"n": i18n.number(now["backlog_new"])})  # fmt: skip
     return sentences

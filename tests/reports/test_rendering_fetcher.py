@@ -6,6 +6,7 @@ import pypdfium2
 import pytest
 
 from reports.rendering import ASSET_SCHEME, AllowListFetcher, ReportAssetRefused, report_pdf
+from tests.reports.pdfs import fonts_of_text
 
 ATTACKS = [
     "file:///etc/passwd",
@@ -43,7 +44,7 @@ def test_a_report_that_points_elsewhere_renders_without_it(caplog):
     assert "refused" in caplog.text
 
 
-def test_the_report_fonts_and_stylesheet_load(caplog, monkeypatch):
+def test_the_report_stylesheet_loads_and_fonts_come_from_the_system(caplog, monkeypatch):
     fetched = []
     real_fetch = AllowListFetcher.fetch
     monkeypatch.setattr(AllowListFetcher, "fetch", lambda self, url, headers=None: (
@@ -53,4 +54,6 @@ def test_the_report_fonts_and_stylesheet_load(caplog, monkeypatch):
 
     assert pdf.startswith(b"%PDF")
     assert "refused" not in caplog.text
-    assert {"report-asset:report.css", "report-asset:fonts/DejaVuSans-Bold.ttf"} <= set(fetched)
+    assert fetched == ["report-asset:report.css"]  # fonts: the system's Noto families, by name
+    fonts = {name.split("+")[-1] for name, _embedded, _data in fonts_of_text(pdf, "Heading")}
+    assert fonts == {"Noto-Sans-Bold"}  # subset: "ABCDEF+" before the name

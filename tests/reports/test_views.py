@@ -1,10 +1,13 @@
 """Report pages: each role gets what it should; strangers and other clients' viewers get nothing."""
 
+import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from PIL import Image
 
 from agency.team.models import Role
 from reports.models import Report, ReportSchedule, ReportState
@@ -61,15 +64,20 @@ def test_a_bad_period_is_refused_next_to_the_field(agency, owner, client_, start
     assert not Report.objects.exists()
 
 
-def test_preview_is_the_report_as_a_page_with_comments_escaped(agency, owner, client_):
+def test_the_preview_shows_the_real_pdf_s_pages_to_who_asked_for_it(agency, owner, make_user, client_):
+    web = host_client(agency, user=owner)
     with time_machine.travel(NOW, tick=False):
-        response = host_client(agency, user=owner).get(
-            f"/clients/{client_.pk}/reports/preview/?start=2026-09-01&end=2026-09-30&sections=comments&sections=kpis"
-        )
+        response = web.get(f"/clients/{client_.pk}/reports/preview/?start=2026-09-01&end=2026-09-30"
+                           "&sections=comments&sections=kpis")  # fmt: skip
+        images = re.findall(r'src="(/reports/preview/[^"]+\.png)"', response.content.decode())
+        page = web.get(images[-1])
 
     assert response.status_code == 200
-    assert b"Prepared by Alpha Agency" in response.content
-    assert b"/static/reports/report.css" in response.content
+    assert len(images) == 2  # the cover, and the key figures with the comments
+    assert page["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(page.content)) as image:
+        assert image.width == 1000 and image.height > 1400  # an A4 page
+    assert host_client(agency, user=make_user(Role.STAFF)).get(images[-1]).status_code == 404
 
 
 def test_download_is_for_members_who_may_see_the_client(agency, make_user, report):

@@ -7,7 +7,8 @@ from django_tenants.utils import tenant_context
 
 from agency.models import Agency
 from clients.models import Client, Location
-from reports.models import ALL_SECTIONS, Report
+from reports.models import ALL_SECTIONS, Language, Report
+from reports.selectors import client_settings
 from reports.services import report_render, report_validate_period
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--end", required=True, type=_day)
         parser.add_argument("--out", required=True, type=Path)
         parser.add_argument("--location", type=int)
+        parser.add_argument("--language", choices=Language.values, help="Default: the client's language.")
 
     def handle(self, *args, **opts):
         agency = Agency.objects.exclude(schema_name="public").filter(slug=opts["agency"]).first()
@@ -46,8 +48,9 @@ class Command(BaseCommand):
                 report_validate_period(client=client, start=opts["start"], end=opts["end"])
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from None
+            language = opts["language"] or client_settings(client=client).language
             report = Report(client=client, location=location, start=opts["start"], end=opts["end"],
-                            sections=ALL_SECTIONS)  # fmt: skip
+                            sections=ALL_SECTIONS, language=language)  # fmt: skip
             pdf = report_render(report=report)
         opts["out"].write_bytes(pdf)
         self.stdout.write(f"wrote {opts['out']} ({len(pdf) // 1024} KB)")
