@@ -32,3 +32,21 @@ report_ready = Signal()
 #: Someone accepted an invitation and became a member. Arguments: ``user``, ``invitation``.
 #: A receiver may raise ``ValidationError`` to refuse it (the whole acceptance is rolled back).
 member_joined = Signal()
+
+#: A report was emailed to its recipients. Argument: ``report``.
+report_sent = Signal()
+
+#: One attempt to deliver a webhook was made. Arguments: ``delivery``, ``ok`` (the endpoint answered
+#: 2xx), ``status_code`` (None when it could not be reached).
+webhook_attempted = Signal()
+
+#: The operator's console measures an agency (the connection is in its schema). Each receiver
+#: returns a dict of its layer's figures, any of: ``clients``, ``locations``, ``locations_failing``,
+#: ``items``, ``syncs_24h``, ``sync_failures_24h``, ``oldest_success_at``, ``report_bytes``.
+#: Argument: ``agency``.
+usage_measured = Signal()
+
+#: An agency's data is being exported (the connection is in its schema): each layer writes its
+#: part into ``archive`` (agency.operator.archive.Archive: ``table()`` for CSV and JSON,
+#: ``file()`` for documents). Arguments: ``agency``, ``archive``.
+data_exported = Signal()

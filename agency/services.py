@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_domain_name, validate_email
@@ -10,6 +11,8 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from agency.models import RESERVED_SLUGS, Agency, Domain, slug_validator
+from agency.provisioning import schema_provide
+from agency.tasks import spares_refill
 from agency.team.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -62,19 +65,27 @@ def agency_validate(*, slug, name, domain, owner_email, owner_password):
 
 @transaction.atomic
 def agency_create(*, slug, name, owner_email, owner_password, domain=None, owner_name=""):
-    """Create an agency: its row, its schema (cloned from the template), its domain and owner.
+    """Create an agency: its row, its schema, its domain and owner.
 
-    Everything happens in one transaction (PostgreSQL DDL is transactional), so a
-    failure at any step leaves no agency row, domain or schema behind.
+    The schema is a spare from the pool, renamed (agency.provisioning), or, with the pool
+    empty, a copy of the template. Everything happens in one transaction (PostgreSQL DDL is
+    transactional), so a failure at any step leaves no agency row, domain or schema behind, and
+    a claimed spare goes back to the pool.
     """
     domain = (domain or agency_default_domain(slug=slug)).lower()
     agency_validate(
         slug=slug, name=name, domain=domain, owner_email=owner_email, owner_password=owner_password
     )
+    # Hashed first: the spare pool's lock is then held for a few milliseconds only.
+    password_hash = make_password(owner_password)
     agency = Agency(slug=slug, name=name.strip(), schema_name=Agency.schema_name_for(slug))
+    agency.auto_create_schema = False  # provided below, from the pool
     agency.save(verbosity=0)
+    how = schema_provide(schema_name=agency.schema_name)
     Domain.objects.create(tenant=agency, domain=domain, is_primary=True)
     with schema_context(agency.schema_name):
-        User.objects.create_user(owner_email, owner_password, full_name=owner_name, role=Role.OWNER)
-    logger.info("agency created: slug=%s schema=%s", slug, agency.schema_name)
+        owner = User.objects.create_user(owner_email, None, full_name=owner_name, role=Role.OWNER)
+        User.objects.filter(pk=owner.pk).update(password=password_hash)
+    transaction.on_commit(spares_refill.delay, robust=True)
+    logger.info("agency created: slug=%s schema=%s (%s)", slug, agency.schema_name, how)
     return agency

@@ -11,6 +11,8 @@ import math
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from clients.sources import source_name
+
 COLORS = {
     "primary": "#3b5bdb",
     "rating": "#e8590c",
@@ -196,7 +198,7 @@ def themes_chart(*, themes, title="Themes and their sentiment", width=360):
 
 
 def sources_chart(*, sources, title="Sources", width=360):
-    rows = [(row["value"] or "Unknown", [("Feedback", row["count"], COLORS["primary"])]) for row in sources]
+    rows = [(source_name(row["value"]), [("Feedback", row["count"], COLORS["primary"])]) for row in sources]
     return horizontal_bars(rows=rows, title=title, width=width)
 
 

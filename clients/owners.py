@@ -1,9 +1,12 @@
 """A client's business owners: read-only viewers of their client, and "connect your PulseBack login"
 links that let them type their own login on the agency's domain."""
 
+import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.dispatch import receiver
@@ -11,11 +14,16 @@ from django.utils import timezone
 
 from agency import events
 from agency.emails import email_send
+from agency.ratelimit import window_hit
 from agency.team.audit import audit_record
 from agency.team.models import ConnectInvitation, Invitation, Role
 from agency.urlbuilders import agency_url
 from clients.models import Client, ViewerAccess
 from clients.services import location_add
+
+HOUR = 3600
+SLOT_SECONDS = 60
+_SLOT_KEY = "connect:attempt-slot"
 
 
 @receiver(events.member_joined)
@@ -49,9 +57,55 @@ def connect_invitation_create(
     return invitation
 
 
+class ConnectRefused(Exception):
+    """Not tried now (too many attempts); ``str()`` says when to come back."""
+
+
+def _minutes(seconds):
+    minutes = max(1, math.ceil(seconds / 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _slot_take(now):
+    """The agency's one connect-link attempt of this minute (the cache's keys carry the schema)."""
+    if cache.add(_SLOT_KEY, now, timeout=SLOT_SECONDS):
+        return True
+    held = cache.get(_SLOT_KEY)
+    if held is None or now - held >= SLOT_SECONDS:
+        cache.set(_SLOT_KEY, now, timeout=SLOT_SECONDS)
+        return True
+    return False
+
+
+def connect_invitation_accept(*, token, pulseback_email, pulseback_password, address):
+    """The owner's login is checked with PulseBack, then stored (encrypted) with a new location.
+
+    Attempts from ``address`` are limited per hour, and the agency's links make at most one attempt
+    a minute that may fail: a burst of wrong passwords takes at most one sign-in a minute from the
+    agency's share of the PulseBack budget (its own "Test connection" and syncs keep the rest). A
+    wrong password counts against the link: after ``CONNECT_LINK_MAX_FAILURES`` it is spent, and
+    the owner is told to ask the agency for a new one.
+    """
+    mine = window_hit(key=f"connect:addr:{address}", seconds=HOUR)
+    if mine.over(settings.CONNECT_ATTEMPTS_PER_ADDRESS_PER_HOUR):
+        raise ConnectRefused(f"Too many attempts from your network. Try again in {_minutes(mine.reset)}.")
+    if not _slot_take(time.time()):
+        raise ConnectRefused("A wrong password was just tried. Please wait a minute, then try again.")
+    wrong_password = False
+    try:
+        return _connect(token=token, pulseback_email=pulseback_email, pulseback_password=pulseback_password)
+    except ValidationError as exc:
+        wrong_password = hasattr(exc, "error_dict") and "pulseback_password" in exc.error_dict
+        if wrong_password:
+            _connect_failed(token=token)
+        raise
+    finally:
+        if not wrong_password:  # only a refused password keeps the minute's attempt
+            cache.delete(_SLOT_KEY)
+
+
 @transaction.atomic
-def connect_invitation_accept(*, token, pulseback_email, pulseback_password):
-    """The owner's login is checked with PulseBack, then stored (encrypted) with a new location."""
+def _connect(*, token, pulseback_email, pulseback_password):
     try:
         invitation = ConnectInvitation.objects.select_for_update().get_usable(token)
     except ConnectInvitation.DoesNotExist:
@@ -71,3 +125,17 @@ def connect_invitation_accept(*, token, pulseback_email, pulseback_password):
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     return location
+
+
+@transaction.atomic
+def _connect_failed(*, token):
+    invitation = ConnectInvitation.objects.select_for_update().for_token(token).first()
+    if invitation is None:
+        return
+    invitation.failed_attempts += 1
+    invitation.save(update_fields=["failed_attempts"])
+    if invitation.is_spent:
+        client = Client.objects.filter(pk=invitation.client_id).first()
+        target = client or invitation.location_name
+        audit_record(actor=None, action="location.connect_link_spent", target=target, email=invitation.email,
+                     attempts=invitation.failed_attempts)  # fmt: skip

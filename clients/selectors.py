@@ -35,7 +35,8 @@ def feedback_stats(*, client_id=None, location_id=None, start, end):
 def feedback_filtered(*, user, params):
     """Live feedback the user may see, filtered by ``params`` (a mapping such as request.GET:
     client, location, status, sentiment, rating, source, theme, start, end (dates, inclusive,
-    in the client's time zone when a client is given, else the site's), q). Newest first.
+    in the client's time zone when a client is given, else the site's), q, and the agency's
+    handling: assignee (me, none or a user id), handled (yes or no), tag). Newest first.
 
     Raises ValidationError (with the form's errors) on invalid parameters.
     """
@@ -52,6 +53,9 @@ def feedback_filtered(*, user, params):
         **{name: data[name] for name in ("client", "location", "status", "sentiment", "rating", "source")},
         theme=data["theme"],
         q=data["q"],
+        assignee={"": None, "me": user.pk}.get(data["assignee"], data["assignee"]),
+        handled={"yes": True, "no": False}.get(data["handled"]),
+        tag=data["tag"],
         created_from=datetime.combine(data["start"], time(), tz) if data["start"] else None,
         created_before=datetime.combine(data["end"] + timedelta(days=1), time(), tz) if data["end"] else None,
     )
@@ -59,14 +63,16 @@ def feedback_filtered(*, user, params):
 
 def feedback_matching(
     *, user, client=None, location=None, status=None, sentiment=None, rating=None, source=None,
-    theme=None, q=None, created_from=None, created_before=None,
+    theme=None, q=None, created_from=None, created_before=None, assignee=None, handled=None, tag=None,
 ):  # fmt: skip
     """Live feedback the user may see that matches every given filter, newest first.
 
-    The inbox, its CSV export and the API all filter through here.
+    The inbox, its CSV export and the API all filter through here. The agency's handling
+    (clients.workflow): ``assignee`` a user id or "none" (unassigned), ``handled`` True or False,
+    ``tag``; client viewers never see the handling, so these filters are ignored for them.
     """
     feedback = Feedback.objects.filter(client__in=clients_visible_to(user=user), removed_at__isnull=True)
-    if any("\x00" in (text or "") for text in (source, theme, q)):
+    if any("\x00" in (text or "") for text in (source, theme, q, tag)):
         return feedback.none()  # stored text never holds NUL, and PostgreSQL refuses it in a query
     exact = {
         "client_id": client,
@@ -83,7 +89,26 @@ def feedback_matching(
         feedback = feedback.filter(themes__contains=[theme])
     if q:
         feedback = feedback.filter(Q(comment__icontains=q) | Q(customer_name__icontains=q))
+    feedback = feedback_handling_matching(feedback, user=user, assignee=assignee, handled=handled, tag=tag)
     return feedback.order_by("-created_at", "-id")
+
+
+def feedback_handling_matching(feedback, *, user, assignee=None, handled=None, tag=None):
+    """``feedback`` narrowed by the agency's handling (see :func:`feedback_matching`). An item nobody
+    touched has no handling row: it counts as unassigned, untagged and not handled."""
+    if user.role == Role.CLIENT_VIEWER:
+        return feedback
+    if "\x00" in (tag or ""):
+        return feedback.none()  # stored tags never hold NUL, and PostgreSQL refuses it in a query
+    if assignee == "none":
+        feedback = feedback.filter(handling__assignee__isnull=True)
+    elif assignee not in (None, ""):
+        feedback = feedback.filter(handling__assignee_id=assignee)
+    if handled is not None:
+        feedback = feedback.filter(handling__handled_at__isnull=not handled)
+    if tag:
+        feedback = feedback.filter(handling__tags__contains=[" ".join(tag.split()).lower()])
+    return feedback
 
 
 def feedback_visible(*, user, pk):
@@ -119,11 +144,15 @@ def client_dashboard(*, client, location=None, period):
     }
 
 
-def overview_clients(*, user, days, q="", now=None):
-    """The agency overview: a row per visible client for the last ``days`` days, with the change
-    against the ``days`` before, open items, last sync and alerts."""
+def overview_clients(*, user, days, q="", now=None, group=None):
+    """The agency overview: a row per visible client (of ``group``, a client group, when given) for
+    the last ``days`` days, with the change against the ``days`` before, open items, last sync and
+    alerts."""
     now = now or timezone.now()
-    rows = stats.overview_rows(clients=clients_visible_to(user=user), days=days, now=now, q=q)
+    clients = clients_visible_to(user=user)
+    if group is not None:
+        clients = clients.filter(portfolio_groups=group)
+    rows = stats.overview_rows(clients=clients, days=days, now=now, q=q)
     spiking = set(
         Alert.objects.filter(
             kind=AlertKind.SPIKE, read_at__isnull=True, created_at__gte=now - timedelta(days=7)

@@ -146,6 +146,32 @@ def daily_series(*, client_id, location_id=None, first_day, end_day, bucket="day
     return _fetch(sql, params)
 
 
+_EMPTY_BUCKET = {"count": 0, "rating_sum": 0, "positive": 0, "neutral": 0, "negative": 0}
+
+
+def _bucket_start(day, bucket):
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if bucket == "month" else day
+
+
+def _bucket_next(day, bucket):
+    if bucket == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=7 if bucket == "week" else 1)
+
+
+def series_filled(rows, *, first_day, end_day, bucket="day"):
+    """``rows`` (of daily_series or portfolio_series) with a row of zeros for each bucket of
+    [first_day, end_day) that has no feedback, so that a chart's time axis is regular."""
+    by_bucket = {row["bucket"]: row for row in rows}
+    filled, day = [], _bucket_start(first_day, bucket)
+    while day < end_day:
+        filled.append(by_bucket.get(day) or {"bucket": day, **_EMPTY_BUCKET})
+        day = _bucket_next(day, bucket)
+    return filled
+
+
 def tag_breakdown(*, client_id, location_id=None, first_day, end_day, kind, limit=12):
     """The top themes or sources of [first_day, end_day), with their sentiment split."""
     scope_sql, scope_value = _scope(client_id=client_id, location_id=location_id)
@@ -198,8 +224,11 @@ agg AS (
         sum(d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS negative,
         sum(d.positive + d.neutral + d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS rated,
         sum(d.status_new) FILTER (WHERE d.day >= c.end_day - %(days)s) AS open,
+        sum(d.status_new) FILTER (WHERE d.day >= c.end_day - %(days)s AND d.day < c.end_day - 2) AS overdue,
         sum(d.count) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_count,
-        sum(d.rating_sum) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rating_sum
+        sum(d.rating_sum) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rating_sum,
+        sum(d.negative) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_negative,
+        sum(d.positive + d.neutral + d.negative) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rated
     FROM clients_feedbackdaily d JOIN c ON c.id = d.client_id
     WHERE d.day >= c.end_day - 2 * %(days)s AND d.day < c.end_day
     GROUP BY d.client_id
@@ -222,8 +251,9 @@ runs AS (
 SELECT c.id, c.name,
     coalesce(agg.count, 0)::int AS count, coalesce(agg.rating_sum, 0)::int AS rating_sum,
     coalesce(agg.negative, 0)::int AS negative, coalesce(agg.rated, 0)::int AS rated,
-    coalesce(agg.open, 0)::int AS open,
+    coalesce(agg.open, 0)::int AS open, coalesce(agg.overdue, 0)::int AS overdue,
     coalesce(agg.prev_count, 0)::int AS prev_count, coalesce(agg.prev_rating_sum, 0)::int AS prev_rating_sum,
+    coalesce(agg.prev_negative, 0)::int AS prev_negative, coalesce(agg.prev_rated, 0)::int AS prev_rated,
     coalesce(loc.locations, 0) AS locations, loc.last_synced_at,
     coalesce(loc.invalid_credentials, false) AS invalid_credentials,
     coalesce(loc.failing, false) AS failing, coalesce(loc.paused, false) AS paused,
@@ -238,7 +268,63 @@ LEFT JOIN runs ON runs.client_id = c.id
 
 def overview_rows(*, clients, days, now, q=""):
     """One row per client of the ``clients`` queryset whose name contains ``q``: the last ``days``
-    local days (today included) and the ``days`` before them, with sync state."""
+    local days (today included) and the ``days`` before them, with sync state. ``overdue``: items of
+    the period still new after two local days."""
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     ids = list(clients.values_list("id", flat=True))
     return _fetch(_OVERVIEW_SQL, {"now": now, "days": days, "q": pattern, "ids": ids})
+
+
+# The clients in scope, each with the day after its local today: periods end there. Materialized, so
+# that the day is worked out once per client (not once per roll-up row) and bounds an index scan.
+_SCOPE_CTE = """
+c AS MATERIALIZED (
+    SELECT c.id, c.name, (%(now)s::timestamptz AT TIME ZONE c.timezone)::date + 1 AS end_day
+    FROM clients_client c WHERE c.id = ANY(%(ids)s)
+)
+"""
+
+
+def portfolio_series(*, client_ids, days, now, bucket="day"):
+    """Per bucket of the last ``days`` local days of each client (today included), for all the
+    clients together: count, rating_sum and sentiment. Buckets without feedback are absent."""
+    assert bucket in ("day", "week", "month")
+    sql = f"""
+        WITH {_SCOPE_CTE}
+        SELECT date_trunc('{bucket}', d.day)::date AS bucket, sum(d.count)::int AS count,
+            sum(d.rating_sum)::int AS rating_sum, sum(d.positive)::int AS positive,
+            sum(d.neutral)::int AS neutral, sum(d.negative)::int AS negative
+        FROM clients_feedbackdaily d JOIN c ON c.id = d.client_id
+        WHERE d.day >= c.end_day - %(days)s AND d.day < c.end_day
+        GROUP BY 1 ORDER BY 1
+    """  # noqa: S608 - bucket is one of three fixed words; values are parameters
+    return _fetch(sql, {"ids": list(client_ids), "days": days, "now": now})
+
+
+_LOCATIONS_SQL = f"""
+WITH {_SCOPE_CTE},
+agg AS (
+    SELECT d.location_id,
+        sum(d.count) FILTER (WHERE d.day >= c.end_day - %(days)s) AS count,
+        sum(d.rating_sum) FILTER (WHERE d.day >= c.end_day - %(days)s) AS rating_sum,
+        sum(d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS negative,
+        sum(d.positive + d.neutral + d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS rated,
+        sum(d.count) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_count,
+        sum(d.rating_sum) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rating_sum
+    FROM clients_feedbackdaily d JOIN c ON c.id = d.client_id
+    WHERE d.day >= c.end_day - 2 * %(days)s AND d.day < c.end_day
+    GROUP BY d.location_id
+)
+SELECT l.id, l.name, l.state, c.id AS client_id, c.name AS client_name,
+    coalesce(agg.count, 0)::int AS count, coalesce(agg.rating_sum, 0)::int AS rating_sum,
+    coalesce(agg.negative, 0)::int AS negative, coalesce(agg.rated, 0)::int AS rated,
+    coalesce(agg.prev_count, 0)::int AS prev_count, coalesce(agg.prev_rating_sum, 0)::int AS prev_rating_sum
+FROM clients_location l JOIN c ON c.id = l.client_id
+LEFT JOIN agg ON agg.location_id = l.id
+"""  # noqa: S608 - a fixed fragment; values are parameters
+
+
+def location_rows(*, client_ids, days, now):
+    """Every location of these clients: the last ``days`` local days (today included) and the
+    ``days`` before them (count, rating sum, negative of the rated)."""
+    return _fetch(_LOCATIONS_SQL, {"ids": list(client_ids), "days": days, "now": now})

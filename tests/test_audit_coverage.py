@@ -168,6 +168,91 @@ def pos_trigger_by_portal(w):
     w["web"].post(url, {"starting_rating": "4", "is_enabled": "on", "action": "save"})
 
 
+def _item(w):
+    from tests.factories import FeedbackFactory
+
+    return FeedbackFactory(location=w["location"], rating=1)
+
+
+def _item_api(item, what="workflow"):
+    return f"/api/v1/locations/{item.location_id}/feedback/{item.pulseback_id}/{what}"
+
+
+def feedback_assign_by_portal(w):
+    w["web"].post(f"/feedback/{_item(w).pk}/assign/", {"assignee": w["staff"].pk})
+
+
+def feedback_assign_by_api(w):
+    assert w["api"].patch(_item_api(_item(w)), {"assignee": w["staff"].pk}).status_code == 200
+
+
+def feedback_tag_by_portal(w):
+    w["web"].post(f"/feedback/{_item(w).pk}/tags/", {"add": "refund"})
+
+
+def feedback_handled_by_portal(w):
+    w["web"].post(f"/feedback/{_item(w).pk}/handled/", {"handled": "yes"})
+
+
+def feedback_handled_by_api(w):
+    assert w["api"].patch(_item_api(_item(w)), {"handled": True}).status_code == 200
+
+
+def feedback_note_by_portal(w):
+    w["web"].post(f"/feedback/{_item(w).pk}/notes/", {"body": "Called them back."})
+
+
+def feedback_note_by_api(w):
+    assert w["api"].post(_item_api(_item(w), "notes"), {"body": "Called them back."}).status_code == 201
+
+
+def feedback_bulk_by_portal(w):
+    _item(w)
+    form = {"rating": "1", "bulk_action": "handle", "expected": "1"}
+    assert w["web"].post("/feedback/bulk/", form).status_code == 302
+
+
+def feedback_bulk_by_api(w):
+    _item(w)
+    body = {"filters": {"rating": 1}, "add_tag": "refund", "expected_count": 1}
+    assert w["api"].post("/api/v1/workflow/bulk", body).status_code == 200
+
+
+def alert_channel_by_portal(w):
+    form = {"kind": "slack", "name": "#reviews", "url": "http://127.0.0.1:9/slack"}  # loopback: tests
+    assert w["web"].post("/settings/alerts/channels/", form).status_code == 302
+
+
+def alert_channel_remove_by_portal(w):
+    from clients.alerts.models import AlertChannel
+
+    url = "http://127.0.0.1:9/s"
+    channel = AlertChannel.objects.create(kind="slack", name="#r", url=url, host="127.0.0.1")
+    w["web"].post(f"/settings/alerts/channels/{channel.pk}/remove/")
+
+
+def _endpoint():
+    from agency.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(url="http://127.0.0.1:9/in", events=["sync.failed"], secret="s")
+
+
+def webhook_create_by_portal(w):
+    form = {"url": "http://127.0.0.1:9/in", "events": ["sync.failed"]}
+    assert w["web"].post("/settings/webhooks/", form).status_code == 201
+
+
+def webhook_enable_by_portal(w):
+    endpoint = _endpoint()
+    endpoint.is_active = False
+    endpoint.save()
+    w["web"].post(f"/settings/webhooks/{endpoint.pk}/enable/")
+
+
+def webhook_remove_by_portal(w):
+    w["web"].post(f"/settings/webhooks/{_endpoint().pk}/remove/")
+
+
 WRITE_PATHS = {
     client_by_portal: "client.created",
     client_by_api: "client.created",
@@ -194,6 +279,20 @@ WRITE_PATHS = {
     webhook_create_by_api: "webhook.created",
     pos_trigger_by_api: "pos_trigger.changed",
     pos_trigger_by_portal: "pos_trigger.changed",
+    feedback_assign_by_portal: "feedback.assigned",
+    feedback_assign_by_api: "feedback.assigned",
+    feedback_tag_by_portal: "feedback.tagged",
+    feedback_handled_by_portal: "feedback.handled",
+    feedback_handled_by_api: "feedback.handled",
+    feedback_note_by_portal: "feedback.note_added",
+    feedback_note_by_api: "feedback.note_added",
+    feedback_bulk_by_portal: "feedback.bulk_changed",
+    feedback_bulk_by_api: "feedback.bulk_changed",
+    alert_channel_by_portal: "alert_channel.created",
+    alert_channel_remove_by_portal: "alert_channel.removed",
+    webhook_create_by_portal: "webhook.created",
+    webhook_enable_by_portal: "webhook.updated",
+    webhook_remove_by_portal: "webhook.removed",
 }
 
 

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
-from agency.branding.svg import svg_sanitise
+from agency.branding.svg import looks_like_svg, svg_sanitise
+from agency.emails import has_control_characters
 from agency.team.audit import audit_record
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -16,6 +17,14 @@ LOGO_BOX = (600, 200)  # stored at most this size
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # WCAG AA: white text on the primary colour (buttons); the accent draws lines and marks on white.
 MIN_CONTRAST = {"brand_primary": 4.5, "brand_accent": 3.0}
+# One-line texts: they go into email headers (sender name, reply-to) and single lines of reports.
+ONE_LINE_FIELDS = {
+    "name": "the agency name",
+    "sender_name": "the sender name",
+    "reply_to": "the reply-to address",
+    "contact_line": "the contact line",
+    "report_footer": "the report footer",
+}
 
 
 def _luminance(hex_color):
@@ -52,7 +61,7 @@ def logo_process(upload):
         raise ValidationError(f"The logo is too big ({upload.size // 1024} KB): at most 2 MB.")
     head = upload.read(512)
     upload.seek(0)
-    if b"<svg" in head.lower() or b"<?xml" in head.lower():
+    if looks_like_svg(head):
         return ContentFile(svg_sanitise(upload.read()), name="logo.svg")
     try:
         with Image.open(upload) as probe:
@@ -74,7 +83,14 @@ def logo_process(upload):
 
 
 def branding_update(*, agency, actor, logo_upload=None, remove_logo=False, **fields):
-    """Save an agency's brand. Colours must be readable; a new logo replaces the old one."""
+    """Save an agency's brand. Colours must be readable, texts one line; a new logo replaces the old."""
+    errors = {
+        name: f"Remove the line breaks and other control characters from {label}."
+        for name, label in ONE_LINE_FIELDS.items()
+        if has_control_characters(fields.get(name))
+    }
+    if errors:
+        raise ValidationError(errors)
     for name, minimum in MIN_CONTRAST.items():
         if name in fields:
             try:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from PIL import Image
 
+from agency.branding import pending
 from agency.branding.forms import BrandingForm
 from agency.branding.services import branding_update, logo_bytes
 from agency.formerrors import form_errors_add
@@ -20,17 +21,24 @@ from agency.team.access import manager_required
 def branding(request):
     agency = connection.tenant
     form = BrandingForm(request.POST or None, request.FILES or None, instance=agency)
+    if request.method == "GET":
+        pending.logo_forget(request)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in BrandingForm.Meta.fields}
+        remove = form.cleaned_data["remove_logo"]
+        upload = form.cleaned_data["logo_upload"] or (None if remove else pending.logo_kept(request))
         try:
-            branding_update(agency=agency, actor=request.user, logo_upload=form.cleaned_data["logo_upload"],
-                            remove_logo=form.cleaned_data["remove_logo"], **fields)  # fmt: skip
+            branding_update(agency=agency, actor=request.user, logo_upload=upload, remove_logo=remove,
+                            **fields)  # fmt: skip
         except ValidationError as exc:
             agency.refresh_from_db()
             form_errors_add(form, exc, field_map={"logo": "logo_upload"})
         else:
+            pending.logo_forget(request)
             messages.success(request, "Your branding was saved.")
             return redirect("branding")
+    if request.method == "POST":
+        pending.logo_offer(request, form)
     return render(request, "agency/branding.html", {"form": form})
 
 
@@ -43,6 +51,15 @@ def logo(request):
     # Opened on its own, an image may run nothing and load nothing.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+@cache_control(max_age=86400)
+def stylesheet(request):
+    """The agency's colours as CSS custom properties: pages link it (a style element would need the
+    Content-Security-Policy to allow inline styles). Its URL changes with the colours."""
+    agency = connection.tenant
+    css = f":root {{ --brand: {agency.brand_primary}; --accent: {agency.brand_accent}; }}\n"
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
 @cache_control(max_age=3600)

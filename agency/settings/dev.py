@@ -13,6 +13,11 @@ CREDENTIALS_KEYS = ["ZGV2LW9ubHkta2V5LXBvcnRhbC1jcmVkZW50aWFscyE="]
 PORTAL_SCHEME = env.str("PORTAL_SCHEME", default="http")
 PORTAL_PORT = env.str("PORTAL_PORT", default="8000")  # the dev server's
 PULSEBACK_SANDBOX_ENABLED = env.bool("PULSEBACK_SANDBOX_ENABLED", default=True)
+# Where `make demo` runs the PulseBack sandbox; the add-client form starts from its addresses.
+PULSEBACK_SANDBOX_URL = env.str("PULSEBACK_SANDBOX_URL", default="http://127.0.0.1:8765")
+PULSEBACK_SANDBOX_ANON_KEY = "sandbox-anon-key"  # clients.pulseback.sandbox.ANON_KEY (a test checks)
+# One of the sandbox's demo logins (clients/pulseback/sandbox/data.py), shown on the form.
+PULSEBACK_SANDBOX_EXAMPLE_LOGIN = ("hotel@sandbox.pulseback.test", "sandbox-hotel")
 WEBHOOKS_ALLOW_LOOPBACK_TARGETS = env.bool("WEBHOOKS_ALLOW_LOOPBACK_TARGETS", default=False)
 
 if env.str("DATABASE_URL", default=""):

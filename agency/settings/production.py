@@ -4,7 +4,7 @@ start without them. Nothing here falls back to a development value."""
 from django.core.exceptions import ImproperlyConfigured
 
 from agency.settings.base import *  # noqa: F403
-from agency.settings.base import caches, database, env
+from agency.settings.base import BASE_DIR, MIDDLEWARE, STORAGES, caches, database, env
 
 
 def _required(name):
@@ -21,8 +21,24 @@ DATABASES = {"default": database(env.db_url_config(_required("DATABASE_URL")))}
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
 CACHES = caches(env.str("REDIS_URL", default=""))
 
+# Static files: `manage.py collectstatic` gathers them in STATIC_ROOT, compressed (gzip, Brotli) and
+# with content-hashed names; WhiteNoise serves them from the app, those names cached for a year.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
+]
+
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+# HSTS: a year, subdomains included (every agency lives on one), preload-ready.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 
 from agency.settings.dev import *  # noqa: F403
-from agency.settings.dev import CACHES, DATABASES
+from agency.settings.dev import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",  # fast, for the tests' own users
@@ -21,6 +21,11 @@ PULSEBACK_SANDBOX_ENABLED = True
 PULSEBACK_BACKOFF_SECONDS = 0.001
 DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}
 CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+# Every broker key of this run's own (the queues of each kind of work included).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "global_keyprefix": f"{CELERY_TASK_DEFAULT_QUEUE}:",
+}
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
 WEBHOOKS_ALLOW_LOOPBACK_TARGETS = True  # the receiver tests listen on loopback
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from agency import events
 from agency.emails import email_send
 from agency.team.audit import audit_record
 from agency.team.models import MANAGER_ROLES, User
@@ -170,6 +171,9 @@ def delivery_attempt(*, delivery_id):
         ),
     }
     outcome = transport.post(url=endpoint.url, body=body, headers=headers)
+    events.webhook_attempted.send(
+        sender=WebhookDelivery, delivery=delivery, ok=outcome.ok, status_code=outcome.status_code
+    )
     delivery.attempts += 1
     delivery.last_attempt_at = timezone.now()
     delivery.response_code, delivery.duration_ms, delivery.error = (

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from agency.api.permissions import ManagerOnly, TokenScopePermission
+from agency.api.permissions import ManagerWrites, TokenScopePermission
 from agency.api.schema import ErrorSerializer
 from agency.api.views import ApiView, errors
 from clients import services
@@ -18,6 +18,7 @@ from clients.selectors import clients_visible_to
 
 class ClientListView(ApiView):
     serializer_class = serializers.ClientSerializer
+    permission_classes = [TokenScopePermission, ManagerWrites]
 
     def get_queryset(self):
         return clients_visible_to(user=self.request.user).prefetch_related("locations")
@@ -47,11 +48,7 @@ class ClientListView(ApiView):
 
 class ClientDetailView(ApiView):
     serializer_class = serializers.ClientSerializer
-
-    def get_permissions(self):
-        if self.request.method == "DELETE":
-            return [TokenScopePermission(), ManagerOnly()]
-        return super().get_permissions()
+    permission_classes = [TokenScopePermission, ManagerWrites]
 
     def _client(self, request, pk):
         return get_object_or_404(clients_visible_to(user=request.user).prefetch_related("locations"), pk=pk)
@@ -113,6 +110,7 @@ class FeedbackListView(ApiView):
 
 class ClientSyncView(ApiView):
     serializer_class = serializers.SyncRunSerializer
+    permission_classes = [TokenScopePermission, ManagerWrites]
 
     @extend_schema(
         summary="Queue a sync of the client's locations (or of one of them)",

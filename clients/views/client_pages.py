@@ -4,16 +4,18 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from agency.formerrors import form_errors_add
-from agency.team.access import manager_required
+from agency.team.access import manager_required, recent_auth_required
 from clients import onboarding, services
 from clients.access import client_location_or_404, visible_client_or_404
 from clients.forms import ClientForm, NewClientForm
+from clients.portfolio.services import client_groups_set
 
 
 def _test_connection(form):
@@ -31,6 +33,11 @@ def _test_connection(form):
     return True, f"Connected to PulseBack: {total} feedback items to sync."
 
 
+def _add_page(request, form):
+    """The add-client page; ``?first=1`` (where sign-up lands) makes it the agency's first step."""
+    return render(request, "portal/client_add.html", {"form": form, "first": request.GET.get("first") == "1"})
+
+
 @manager_required
 @sensitive_post_parameters("pulseback_password")
 def client_add(request):
@@ -44,21 +51,24 @@ def client_add(request):
                 messages.success(request, f"{message} Type the password again to add the client.")
             else:
                 form.add_error(None, message)
-            return render(request, "portal/client_add.html", {"form": form})
+            return _add_page(request, form)
         data = form.cleaned_data
         try:
-            client, _ = services.client_create(
-                actor=request.user,
-                timezone_name=data["timezone"],
-                **{name: data[name] for name in ("name", "report_recipients", "notes", "location_name")},
-                **{name: data[name] for name in form.CONNECTION_FIELDS},
-            )
+            with transaction.atomic():
+                client, _ = services.client_create(
+                    actor=request.user,
+                    timezone_name=data["timezone"],
+                    **{name: data[name] for name in ("name", "report_recipients", "notes", "location_name")},
+                    **{name: data[name] for name in form.CONNECTION_FIELDS},
+                )
+                if data.get("groups"):
+                    client_groups_set(actor=request.user, client=client, groups=data["groups"])
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
             messages.success(request, f"{client.name} was added; its feedback is being synced.")
             return redirect("client_dashboard", pk=client.pk)
-    return render(request, "portal/client_add.html", {"form": form})
+    return _add_page(request, form)
 
 
 @manager_required
@@ -69,15 +79,19 @@ def client_edit(request, pk):
         "timezone": client.timezone,
         "report_recipients": client.report_recipients,
         "notes": client.notes,
+        "groups": list(client.portfolio_groups.all()),
     }
     form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.client_update(
-                actor=request.user, client=client, name=data["name"], timezone=data["timezone"],
-                report_recipients=data["report_recipients"], notes=data["notes"],
-            )  # fmt: skip
+            with transaction.atomic():
+                services.client_update(
+                    actor=request.user, client=client, name=data["name"], timezone=data["timezone"],
+                    report_recipients=data["report_recipients"], notes=data["notes"],
+                )  # fmt: skip
+                if "groups" in form.fields:
+                    client_groups_set(actor=request.user, client=client, groups=data["groups"])
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
@@ -88,6 +102,7 @@ def client_edit(request, pk):
 
 
 @manager_required
+@recent_auth_required
 def client_remove(request, pk):
     client = visible_client_or_404(user=request.user, pk=pk)
     if request.method == "POST":

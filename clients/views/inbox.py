@@ -1,4 +1,5 @@
-"""The feedback inbox: filtered list, one item with its status history, and the CSV export."""
+"""The feedback inbox: filtered list (and My queue), one item with its status history and the agency's
+handling of it, and the CSV export."""
 
 import csv
 
@@ -13,6 +14,8 @@ from agency.team.access import member_required
 from clients.filters import FeedbackFilterForm
 from clients.models import Feedback, Location, Sentiment, Status
 from clients.selectors import clients_visible_to, feedback_filtered, feedback_visible
+from clients.workflow import selectors as workflow
+from clients.workflow.services import BulkAction
 
 PER_PAGE = 50
 EXPORT_CHUNK = 2000
@@ -30,25 +33,39 @@ CSV_COLUMNS = (
     ("comment", "Comment"),
     ("pulseback_id", "PulseBack id"),
 )
+# The agency's handling: for its members only (client viewers never see it).
+CSV_HANDLING_COLUMNS = (
+    ("handling__assignee__email", "Assigned to"),
+    ("handling__tags", "Tags"),
+    ("handling__handled_at", "Handled (UTC)"),
+    ("handling__handled_by__email", "Handled by"),
+)
+FILTER_NAMES = tuple(FeedbackFilterForm.base_fields)
+QUEUE_PRESETS = ("assignee", "handled")  # what My queue sets itself
 
 
-def _filtered(request):
-    form = FeedbackFilterForm(request.GET)
+def feedback_selection(user, params):
+    """The filter form bound to ``params`` and the feedback it selects (none when invalid)."""
+    form = FeedbackFilterForm(params)
     try:
-        return form, feedback_filtered(user=request.user, params=request.GET)
+        return form, feedback_filtered(user=user, params=params)
     except ValidationError:
         form.is_valid()  # the errors are shown with the form
         return form, Feedback.objects.none()
 
 
-@member_required
-def inbox(request):
-    form, feedback = _filtered(request)
-    page = Paginator(feedback.select_related("client", "location").defer("raw"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+def _filtered(request):
+    return feedback_selection(request.user, request.GET)
+
+
+def inbox_render(request, params, *, queue=False):
+    """The inbox page for ``params`` (My queue when ``queue``: the user's own open items)."""
+    form, feedback = feedback_selection(request.user, params)
+    team = workflow.may_handle(request.user)
+    related = ("client", "location", "handling__assignee") if team else ("client", "location")
+    page = Paginator(feedback.select_related(*related).defer("raw"), PER_PAGE).get_page(params.get("page"))
     clients = clients_visible_to(user=request.user).order_by("name")
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
     context = {
         "form": form,
@@ -58,8 +75,26 @@ def inbox(request):
         "statuses": Status.choices,
         "sentiments": Sentiment.choices,
         "query": query.urlencode(),
+        "queue": queue,
+        "team": team,
+        "filters_active": any(
+            params.get(name) for name in FILTER_NAMES if name not in QUEUE_PRESETS or not queue
+        ),
     }
+    if team:
+        context |= {
+            "members": workflow.team_members(),
+            "tags": workflow.tags_in_use(),
+            "handled_choices": form.fields["handled"].choices[1:],
+            "selection": [(name, value) for name in FILTER_NAMES for value in query.getlist(name) if value],
+            "bulk_actions": BulkAction.LABELS,
+        }
     return render(request, "portal/inbox.html", context)
+
+
+@member_required
+def inbox(request):
+    return inbox_render(request, request.GET)
 
 
 @member_required
@@ -68,9 +103,20 @@ def feedback_detail(request, pk):
         item = feedback_visible(user=request.user, pk=pk)
     except Feedback.DoesNotExist:
         raise Http404("No such feedback.") from None
-    return render(
-        request, "portal/feedback_detail.html", {"item": item, "changes": item.status_changes.all()}
-    )
+    context = {"item": item, "changes": item.status_changes.all()}
+    if workflow.may_handle(request.user):
+        members = list(workflow.team_members())
+        handles = workflow.mention_handles(members)
+        context |= {
+            "handling": workflow.handling_of(feedback=item),
+            "notes": workflow.notes_of(feedback=item),
+            "members": members,
+            "mention_handles": [
+                (workflow.short_handle(user, handles), user) for user in members if user != request.user
+            ],
+            "tags": workflow.tags_in_use(),
+        }
+    return render(request, "portal/feedback_detail.html", context)
 
 
 class _Echo:
@@ -78,11 +124,11 @@ class _Echo:
         return value
 
 
-def _csv_rows(feedback):
-    writer = csv.writer(_Echo())
+def _csv_rows(feedback, columns):
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield "\ufeff"  # a byte order mark, so that spreadsheets read the file as UTF-8
-    yield writer.writerow([label for _, label in CSV_COLUMNS])
-    fields = [name for name, _ in CSV_COLUMNS]
+    yield writer.writerow([label for _, label in columns])
+    fields = [name for name, _ in columns]
     for row in feedback.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK):
         yield writer.writerow([csv_cell(value) for value in row])
 
@@ -94,6 +140,7 @@ def feedback_export(request):
     if not form.is_valid():
         raise Http404("Invalid filters.")
     name = f"feedback-{timezone.now():%Y%m%d-%H%M}.csv"
-    response = StreamingHttpResponse(_csv_rows(feedback), content_type="text/csv; charset=utf-8")
+    columns = CSV_COLUMNS + (CSV_HANDLING_COLUMNS if workflow.may_handle(request.user) else ())
+    response = StreamingHttpResponse(_csv_rows(feedback, columns), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from agency.formerrors import form_errors_add
-from agency.team.access import manager_required
+from agency.team.access import manager_required, recent_auth_required
 from clients import services
 from clients.access import client_location_or_404, visible_client_or_404
 
@@ -46,6 +46,7 @@ def location_new(request, pk):
 
 
 @manager_required
+@recent_auth_required
 @sensitive_post_parameters("pulseback_password")
 def location_login(request, pk, location_pk):
     """A new PulseBack login for a location (after "invalid credentials", say); the old one is gone."""

@@ -1,4 +1,5 @@
-"""The agency overview: every client on one screen."""
+"""The agency overview: what needs attention first, totals and trends of the whole portfolio (or one
+client group), then every client on one screen."""
 
 from urllib.parse import urlencode
 
@@ -8,9 +9,11 @@ from django.shortcuts import redirect, render
 from agency.team.access import member_required
 from agency.team.models import Role
 from clients.models import ViewerAccess
-from clients.selectors import overview_clients
+from clients.portfolio.models import ClientGroup
+from clients.portfolio.selectors import client_group_names, groups_all, portfolio_overview
+from clients.views.tables import PERIODS, period_param, rows_sorted, sort_headers, sort_param
+from clients.views.trends import phone_charts, trend_charts
 
-PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
 SORTS = {
     "name": "Client",
     "rating": "Average rating",
@@ -29,18 +32,13 @@ _SORT_KEYS = {
     "sync": "last_synced_at",
 }
 PER_PAGE = 50
+HALF_WIDTH = {"width": 540, "height": 250}  # the trend charts sit side by side on a desktop
 
 
-def _sorted(rows, sort):
-    descending = sort.startswith("-")
-    key = _SORT_KEYS.get(sort.lstrip("-"))
-    rows.sort(key=lambda row: row["name"].casefold())
-    if key:
-        present = [row for row in rows if row[key] is not None]
-        missing = [row for row in rows if row[key] is None]
-        present.sort(key=lambda row: row[key], reverse=descending)
-        return present + missing  # clients without figures last, whatever the direction
-    return rows[::-1] if descending else rows
+def group_param(params):
+    """The client group asked for (``group``: its id), or None for the whole portfolio."""
+    pk = params.get("group", "")
+    return ClientGroup.objects.filter(pk=pk).first() if pk.isdigit() else None
 
 
 @member_required
@@ -49,26 +47,37 @@ def overview(request):
         access = ViewerAccess.objects.filter(user=request.user).first()
         if access is not None:
             return redirect("client_dashboard", pk=access.client_id)
-    period = request.GET.get("period") if request.GET.get("period") in PERIODS else "30"
-    sort = request.GET.get("sort", "name")
-    sort = sort if sort.lstrip("-") in SORTS else "name"
+    period = period_param(request.GET)
+    sort = sort_param(request.GET, SORTS, "name")
     q = request.GET.get("q", "").strip()[:100]
-    rows = _sorted(overview_clients(user=request.user, days=int(period), q=q), sort)
+    group = group_param(request.GET)
+    data = portfolio_overview(user=request.user, days=int(period), group=group)
+    rows = [row for row in data["rows"] if q.casefold() in row["name"].casefold()]
+    rows = rows_sorted(rows, sort, _SORT_KEYS, name=lambda row: row["name"].casefold())
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    columns = [
-        (key, label, f"-{key}" if sort == key else key, sort.lstrip("-") == key)
-        for key, label in SORTS.items()
-    ]
+    names = client_group_names(client_ids=[row["id"] for row in page])
+    for row in page:
+        row["groups"] = names.get(row["id"], [])
+    scope = {"period": period, **({"group": group.pk} if group else {})}
     context = {
         "page": page,
         "period": period,
         "periods": PERIODS,
         "sort": sort,
-        "columns": columns,
+        "columns": sort_headers(SORTS, sort),
         "q": q,
+        "group": group,
+        "groups": groups_all(),
         "period_label": PERIODS[period],
-        "base_query": urlencode({"q": q, "period": period}),
-        "page_query": urlencode({"q": q, "period": period, "sort": sort}),
-        "any_clients": bool(rows) or bool(q),
+        "totals": data["totals"],
+        "attention": data["attention"],
+        "charts": {
+            **trend_charts(series=data["series"], bucket=data["bucket"], **HALF_WIDTH),
+            **phone_charts(series=data["series"], bucket=data["bucket"]),
+        },
+        "scope_query": urlencode(scope),
+        "base_query": urlencode({"q": q, **scope}),
+        "page_query": urlencode({"q": q, "sort": sort, **scope}),
+        "any_clients": bool(data["rows"]) or group is not None,
     }
     return render(request, "portal/overview.html", context)

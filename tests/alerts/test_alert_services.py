@@ -41,6 +41,24 @@ def test_negative_feedback_after_a_sync_raises_one_alert(location, django_captur
     assert len(emails) == 1
 
 
+def test_an_item_written_in_the_second_the_location_connected_is_new(location):
+    location.connected_at = NOW.replace(microsecond=669817)
+    location.save()
+    run = SyncRun.objects.create(location=location, kind=SyncKind.INCREMENTAL, started_at=timezone.now())
+    negative(location, NOW)  # PulseBack's whole second, just before the connection's microseconds
+
+    assert alerts_after_sync(run=run).message.startswith("1 new negative review at")
+
+
+def test_old_items_found_by_a_later_full_walk_raise_nothing(location):
+    location.connected_at = NOW
+    location.save()
+    run = SyncRun.objects.create(location=location, kind=SyncKind.RECONCILE, started_at=timezone.now())
+    negative(location, NOW - timedelta(days=3))
+
+    assert alerts_after_sync(run=run) is None
+
+
 def test_old_items_found_by_a_first_backfill_raise_nothing(location):
     location.connected_at = None
     location.save()
@@ -102,7 +120,7 @@ def test_immediate_email_goes_to_owners_and_admins(location, owner):
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [owner.email]
-    assert mail.outbox[0].subject == "Bistro Verde: no new feedback"
+    assert mail.outbox[0].subject == "Bistro Verde: No new feedback"
 
 
 def test_digest_sends_one_email_for_all_pending(location):

@@ -91,6 +91,7 @@ def portal(django_db_setup, django_db_blocker, chromium_path, sandbox_server, tm
         "DJANGO_SETTINGS_MODULE": "agency.settings.dev",
         "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}",
         "PULSEBACK_SANDBOX_ENABLED": "1",
+        "PULSEBACK_SANDBOX_URL": sandbox_server.url,  # the add-client form's defaults
         "PORTAL_PORT": str(port),
         "CELERY_TASK_DEFAULT_QUEUE": f"e2e-{os.getpid()}",
         "EMAIL_FILE_PATH": str(mail_dir),
@@ -127,9 +128,12 @@ def browser(chromium_path):
         browser.close()
 
 
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

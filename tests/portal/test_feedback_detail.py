@@ -31,6 +31,15 @@ def test_detail_shows_the_comment_as_text_and_the_status_history(item, agency, o
     assert [c.new_status for c in response.context["changes"]] == ["reviewed", "resolved"]
 
 
+@pytest.mark.parametrize(("code", "shown"), [("qr_code", "QR code"), ("loyalty_app", "Loyalty app")])
+def test_the_source_is_named_as_a_reader_would(agency, owner, code, shown):
+    item = FeedbackFactory(source=code)
+
+    content = host_client(agency, user=owner).get(f"/feedback/{item.pk}/").content.decode()
+
+    assert f"<dd>{shown}</dd>" in content and code not in content
+
+
 def test_staff_sees_the_item(item, agency, make_user):
     assert host_client(agency, user=make_user(Role.STAFF)).get(f"/feedback/{item.pk}/").status_code == 200
 

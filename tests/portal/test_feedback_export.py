@@ -14,7 +14,7 @@ from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
 def rows(response):
     assert response.streaming
     body = b"".join(response.streaming_content).decode()
-    assert body.startswith("\ufeffCreated (UTC),Client,")
+    assert body.startswith('\ufeff"Created (UTC)","Client",')  # every field quoted
     body = body[1:]
     return list(csv.DictReader(io.StringIO(body)))
 

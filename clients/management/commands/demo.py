@@ -1,23 +1,26 @@
 """``manage.py demo``: the whole product on this machine, for a first look and for development.
 
-Runs on the embedded PostgreSQL and Redis (started by the settings), migrates,
-creates a demo agency with a known login and clients connected to the PulseBack
-sandbox, then starts the sandbox, the web server, a Celery worker and Celery
-beat as child processes until Ctrl-C, which stops them all.
+Runs on the embedded PostgreSQL and Redis (started by the settings), migrates, creates a demo
+agency with a known login and clients connected to the PulseBack sandbox, then runs the processes
+of deploy/Procfile.dev (the sandbox, the web server, a Celery worker and Celery beat) with honcho
+until Ctrl-C, which stops them all. The URL is printed once the site answers. A second run reuses
+the data.
 """
 
 import os
-import signal
-import socket
-import subprocess
 import sys
+import threading
 import time
+import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tenants.utils import tenant_context
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
 
 from agency import embedded
 from agency.models import Agency
@@ -26,7 +29,7 @@ from clients.models import Client
 from clients.pulseback.sandbox import ANON_KEY
 from clients.services import client_create, location_add
 
-SANDBOX_PORT = 8765
+PROCFILE = "deploy/Procfile.dev"
 # The demo's clients: (client, [(location, sandbox login, password)]).
 DEMO_CLIENTS = [
     ("Bistro Verde", [("Bistro Verde", "bistro@sandbox.pulseback.test", "sandbox-bistro")]),
@@ -43,6 +46,7 @@ DEMO_CLIENTS = [
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.example"
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - the demo's published login
+STARTUP_SECONDS = 120
 
 
 class Command(BaseCommand):
@@ -50,74 +54,75 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8765)
 
-    def handle(self, *args, port, **options):
+    def handle(self, *args, port, sandbox_port, **options):
         if not (settings.DEBUG and settings.PULSEBACK_SANDBOX_ENABLED):
             raise CommandError(
                 "The demo runs in development mode with the PulseBack sandbox: "
                 "run it with DJANGO_SETTINGS_MODULE=agency.settings.dev (make demo does)."
             )
         call_command("migrate", interactive=False, verbosity=0)
-        python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        procs = {}
-
-        def start(name, *command):
-            # A session of its own: Ctrl-C reaches only this process, which stops each child once.
-            procs[name] = subprocess.Popen(
-                [python, *command], cwd=settings.BASE_DIR, env=env, start_new_session=True
-            )
-
+        self._ensure_demo_agency(sandbox_port)
+        connection.close()  # honcho forks: no child may share this connection
+        manager = Manager()
+        env = self._environment(port, sandbox_port)
+        procfile = parse_procfile((Path(settings.BASE_DIR) / PROCFILE).read_text())
+        for name, command in procfile.processes.items():
+            manager.add_process(name, command, env=env, cwd=str(settings.BASE_DIR))
+        ready = threading.Event()
+        announcer = threading.Thread(target=self._announce, args=(port, sandbox_port, ready), daemon=True)
+        announcer.start()
         try:
-            start("sandbox", "manage.py", "pulseback_sandbox", "--port", str(SANDBOX_PORT))
-            self._wait_for_port(SANDBOX_PORT)
-            self._ensure_demo_agency()
-            connection.close()
-            start("web", "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload")
-            start("worker", "-m", "celery", "-A", "agency", "worker", "-l", "INFO", "--concurrency", "2")
-            start("beat", "-m", "celery", "-A", "agency", "beat", "-l", "INFO",
-                  "-s", settings.CELERY_BEAT_SCHEDULE_FILENAME)  # fmt: skip
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"\nThe portal is running.\n"
-                    f"  Agency workspace: http://{DEMO_SLUG}.{settings.PORTAL_DOMAIN}:{port}/\n"
-                    f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-                    f"  Sign up a new agency: http://{settings.PORTAL_DOMAIN}:{port}/signup/\n"
-                    f"  PulseBack sandbox: http://127.0.0.1:{SANDBOX_PORT}/__sandbox__/ "
-                    f"(its logins are in clients/pulseback/sandbox/data.py)\n"
-                    f"  Emails are written to {settings.EMAIL_FILE_PATH}\n"
-                    f"Press Ctrl-C to stop everything.\n"
-                )
-            )
-            while all(p.poll() is None for p in procs.values()):
-                time.sleep(0.5)
-            failed = [name for name, p in procs.items() if p.poll() is not None]
-            self.stderr.write(f"{', '.join(failed)} stopped; shutting the demo down.")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping...")
+            manager.loop()  # until Ctrl-C, or until one process stops (then all are stopped)
         finally:
-            for p in procs.values():
-                if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
-            for p in procs.values():
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            ready.set()
             # Children that had to be killed never said goodbye: forget them, so
             # the embedded servers stop as this, their last user, exits.
             embedded.release_postgres()
+        if manager.returncode not in (0, 130, 143, None):
+            raise CommandError(f"a process of the demo stopped (exit code {manager.returncode}); see above.")
 
-    def _wait_for_port(self, port):
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise CommandError(f"the PulseBack sandbox did not start on port {port}")
+    @staticmethod
+    def _environment(port, sandbox_port):
+        bin_dir = str(Path(sys.executable).parent)  # python and celery of this virtualenv
+        return {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "agency.settings.dev"),
+            "PORT": str(port),
+            "PORTAL_PORT": str(port),
+            "SANDBOX_PORT": str(sandbox_port),
+            "PULSEBACK_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        }
 
-    def _ensure_demo_agency(self):
+    def _announce(self, port, sandbox_port, stop):
+        """Print where the portal is once its login page answers (not before)."""
+        host = f"{DEMO_SLUG}.{settings.PORTAL_DOMAIN}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not stop.is_set() and time.monotonic() < deadline:
+            if _answers(f"http://127.0.0.1:{port}/login/", host):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"\nThe portal is running.\n"
+                        f"  Agency workspace: http://{host}:{port}/\n"
+                        f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+                        f"  Sign up a new agency: http://{settings.PORTAL_DOMAIN}:{port}/signup/\n"
+                        f"  PulseBack sandbox: http://127.0.0.1:{sandbox_port}/__sandbox__/ "
+                        f"(its logins are in clients/pulseback/sandbox/data.py)\n"
+                        f"  Emails are written to {settings.EMAIL_FILE_PATH}\n"
+                        f"Press Ctrl-C to stop everything.\n"
+                    )
+                )
+                return
+            stop.wait(0.5)
+        if not stop.is_set():
+            self.stderr.write(
+                f"The portal did not answer on port {port} within {STARTUP_SECONDS} s; see above."
+            )
+
+    def _ensure_demo_agency(self, sandbox_port):
         """The demo agency and its clients, connected to the sandbox (made on the first run only)."""
         agency = Agency.objects.filter(slug=DEMO_SLUG).first()
         if agency is None:
@@ -128,7 +133,7 @@ class Command(BaseCommand):
                 owner_password=DEMO_PASSWORD,
                 owner_name="Demo Owner",
             )
-        sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
+        sandbox = f"http://127.0.0.1:{sandbox_port}"
         endpoints = {"api_url": f"{sandbox}/api", "auth_url": sandbox, "anon_key": ANON_KEY}
         with tenant_context(agency):
             if Client.objects.exists():
@@ -153,3 +158,12 @@ class Command(BaseCommand):
                         pulseback_password=password,
                         **endpoints,
                     )
+
+
+def _answers(url, host):
+    request = urllib.request.Request(url, headers={"Host": host})  # noqa: S310 - our own loopback server
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False

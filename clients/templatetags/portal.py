@@ -1,0 +1,85 @@
+"""Template tags of the portal's pages: the navigation (links that exist, the current section
+marked), and the client a business owner's invitation is for."""
+
+from datetime import timedelta
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from clients import sources
+from clients.models import Client
+
+register = template.Library()
+
+# The navigation entry each page belongs to (page's URL name: the entry's URL name). An entry's own
+# page belongs to it; pages named nowhere belong to none.
+SECTION_OF = {
+    "client_dashboard": "home",
+    "location_dashboard": "home",
+    "client_add": "home",
+    "client_edit": "home",
+    "client_remove": "home",
+    "location_new": "home",
+    "location_login": "home",
+    "client_viewers": "home",
+    "connect_request": "home",
+    "client_reports": "home",
+    "report_preview": "home",
+    "pos_trigger_page": "home",
+    "feedback_detail": "inbox",
+    "group_edit": "group_list",
+}
+
+
+def _current(context):
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    name = match.url_name if match else None
+    return SECTION_OF.get(name, name)
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url_name, label, *args, **kwargs):
+    """A navigation link to ``url_name`` (with its URL arguments), marked as the current section
+    when the page belongs to it; nothing while no such page exists (another part may add it)."""
+    try:
+        url = reverse(url_name, args=args, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+    if _current(context) == url_name:
+        return format_html('<a href="{}" aria-current="page">{}</a>', url, label)
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+@register.simple_tag(takes_context=True)
+def nav_in(context, *url_names):
+    """Whether the page belongs to one of these entries (for a menu that holds them)."""
+    return _current(context) in url_names
+
+
+@register.filter
+def source_name(code):
+    """``qr_code`` → "QR code"."""
+    return sources.source_name(code)
+
+
+@register.filter
+def ago(moment):
+    """ "5 hours ago", or "just now" within the minute."""
+    if not moment:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
+
+
+@register.filter
+def invited_client(invitation):
+    """The client a business owner's invitation is for, or None (emails are rendered in the schema of
+    the agency that sends them)."""
+    if not getattr(invitation, "client_id", None):
+        return None
+    return Client.objects.filter(pk=invitation.client_id).first()
