@@ -122,6 +122,9 @@ class Sentiment(models.TextChoices):
     NEGATIVE = "negative", "Negative"
 
 
+_LIVE = models.Q(removed_at__isnull=True)  # feedback not removed in PulseBack
+
+
 class Feedback(models.Model):
     """One PulseBack feedback item, as last seen. Upserted on (location, pulseback_id)."""
 
@@ -151,9 +154,23 @@ class Feedback(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["location", "pulseback_id"], name="feedback_unique_per_location")
         ]
+        # Lists are newest first (created_at, then id): these walk in that order, live items only
+        # where every reader of them asks for live items. The location's one holds removed items too
+        # (the silence alert reads its newest item, removed or not).
         indexes = [
-            models.Index(fields=["location", "created_at"], name="feedback_location_created"),
-            models.Index(fields=["client", "created_at"], name="feedback_client_created"),
+            models.Index(fields=["location", "-created_at", "-id"], name="feedback_location_newest"),
+            models.Index(
+                fields=["client", "-created_at", "-id"], condition=_LIVE, name="feedback_client_live_newest"
+            ),
+            models.Index(fields=["-created_at", "-id"], condition=_LIVE, name="feedback_live_newest"),
+            models.Index(
+                fields=["status", "-created_at", "-id"], condition=_LIVE, name="feedback_live_status_newest"
+            ),
+            models.Index(
+                fields=["sentiment", "-created_at", "-id"],
+                condition=_LIVE,
+                name="feedback_live_sentiment_newest",
+            ),
             models.Index(fields=["client", "status"], name="feedback_client_status"),
             models.Index(fields=["client", "sentiment"], name="feedback_client_sentiment"),
             models.Index(fields=["client", "rating"], name="feedback_client_rating"),
@@ -232,6 +249,19 @@ class SyncRun(models.Model):
         return min(1.0, self.fetched / self.expected)
 
 
+# The roll-ups' counts that the feedback lists' totals add up: all items, and each value of
+# PulseBack's filters (status, sentiment).
+TOTAL_COUNTS = (
+    "count",
+    "status_new",
+    "status_reviewed",
+    "status_resolved",
+    "positive",
+    "neutral",
+    "negative",
+)
+
+
 class FeedbackDaily(models.Model):
     """Roll-up of one location's live feedback for one day (the client's local day).
 
@@ -258,10 +288,41 @@ class FeedbackDaily(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["location", "day"], name="feedbackdaily_unique")]
-        indexes = [models.Index(fields=["client", "day"], name="feedbackdaily_client_day")]
+        # With the totals' counts: the lists add up a span of days from the index alone.
+        indexes = [
+            models.Index(fields=["client", "day"], include=TOTAL_COUNTS, name="feedbackdaily_client_day")
+        ]
 
     def __str__(self):
         return f"{self.location_id} on {self.day}: {self.count}"
+
+
+class FeedbackMonthly(models.Model):
+    """One location's daily roll-ups summed over a local month (``month``: its first day), the
+    counts only (TOTAL_COUNTS): the feedback lists' totals read whole months here, a thirtieth of
+    the rows of their days. Kept with the daily ones (clients.rollups)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    count = models.IntegerField(default=0)
+    status_new = models.IntegerField(default=0)
+    status_reviewed = models.IntegerField(default=0)
+    status_resolved = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "month"], name="feedbackmonthly_unique")]
+        indexes = [
+            models.Index(
+                fields=["client", "month"], include=TOTAL_COUNTS, name="feedbackmonthly_client_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.location_id} in {self.month:%Y-%m}: {self.count}"
 
 
 class TagKind(models.TextChoices):

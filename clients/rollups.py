@@ -1,10 +1,12 @@
-"""Daily roll-ups of feedback (FeedbackDaily, FeedbackDailyTag), kept current by the sync.
+"""Daily roll-ups of feedback (FeedbackDaily, FeedbackDailyTag), and their monthly sums
+(FeedbackMonthly), kept current by the sync.
 
-A day is the client's local day (PostgreSQL's time zone rules). A run that pages through the
-whole list (backfill, reconcile) rebuilds the location's rows once, which also takes removals
-into account; a smaller one refreshes the days it touched (``UpsertResult.touched_days``).
-Both recompute from the feedback table, so they are exact and idempotent; a refresh reads only
-the days asked for (index ranges on (location, created_at)).
+A day is the client's local day (PostgreSQL's time zone rules). Each batch the sync writes
+refreshes the days it touched (``UpsertResult.touched_days``) in the batch's own transaction, and
+a full walk rebuilds the location's rows with the removals it marks: readers never see the
+roll-ups differ from the live rows (the feedback lists' exact totals rely on it). Both recompute
+from the feedback table, so they are exact and idempotent; a refresh reads only the days asked
+for (index ranges on (location, created_at)).
 """
 
 from datetime import datetime, time, timedelta
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from clients.models import Location
+from clients.models import TOTAL_COUNTS, Location
 
 # Days are read through index ranges (location, created_at) that cover them with a day to spare
 # each side (time zone rules of Python and PostgreSQL may differ); the exact local day is
@@ -26,7 +28,7 @@ _DAYS_SCOPE = """
 _ALL_SCOPE = "WHERE f.location_id = %(location)s AND f.removed_at IS NULL"
 
 # One round trip: drop the rows of the scope, then read the feedback once (an index range)
-# and aggregate it into both roll-up tables.
+# and aggregate it into both daily tables; then sum the months of those days again.
 _REFRESH_SQL = """
 DELETE FROM clients_feedbackdaily WHERE location_id = %(location)s {delete_days};
 DELETE FROM clients_feedbackdailytag WHERE location_id = %(location)s {delete_days};
@@ -55,17 +57,16 @@ FROM items CROSS JOIN LATERAL (SELECT DISTINCT unnest(items.themes)) AS t(theme)
 GROUP BY day, t.theme
 UNION ALL
 SELECT %(client)s, %(location)s, day, 'source', source, count(*), sum(rating), {sentiments}
-FROM items GROUP BY day, source
+FROM items GROUP BY day, source;
+DELETE FROM clients_feedbackmonthly WHERE location_id = %(location)s {delete_months};
+INSERT INTO clients_feedbackmonthly (client_id, location_id, month, {counts})
+SELECT %(client)s, %(location)s, date_trunc('month', day::timestamp)::date, {count_sums}
+FROM clients_feedbackdaily WHERE location_id = %(location)s {month_days}
+GROUP BY 3
 """
 _SENTIMENTS = ", ".join(
     f"count(*) FILTER (WHERE sentiment = '{value}')" for value in ("positive", "neutral", "negative")
 )
-
-
-def _local_day(value, tz):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(tz).date()
 
 
 def _ranges(days, tz):
@@ -85,33 +86,31 @@ def _ranges(days, tz):
 def _refresh(*, location_id, client_id, tz_name, days=None):
     params = {"location": location_id, "client": client_id, "tz": tz_name}
     if days is None:
-        scope, delete_days = _ALL_SCOPE, ""
+        scope, delete_days, delete_months, month_days = _ALL_SCOPE, "", "", ""
     else:
         days = sorted(days)
         lows, highs = _ranges(days, ZoneInfo(tz_name))
-        params.update(days=days, lows=lows, highs=highs)
+        params.update(days=days, lows=lows, highs=highs, months=sorted({day.replace(day=1) for day in days}))
         scope, delete_days = _DAYS_SCOPE, "AND day = ANY(%(days)s)"
-    sql = _REFRESH_SQL.format(delete_days=delete_days, scope=scope, sentiments=_SENTIMENTS)
+        delete_months = "AND month = ANY(%(months)s)"
+        month_days = "AND date_trunc('month', day::timestamp)::date = ANY(%(months)s)"
+    sql = _REFRESH_SQL.format(
+        delete_days=delete_days, scope=scope, sentiments=_SENTIMENTS, delete_months=delete_months,
+        month_days=month_days, counts=", ".join(TOTAL_COUNTS),
+        count_sums=", ".join(f"sum({name})" for name in TOTAL_COUNTS),
+    )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def feedback_daily_refresh_days(*, location, days):
     """Recompute the roll-ups of ``location`` for these local days (dates in the client's time
-    zone), for example ``UpsertResult.touched_days``; a day with no live feedback left loses its
-    rows. Costs a read of those days' feedback, whatever the location's size."""
+    zone), for example ``UpsertResult.touched_days``, and the sums of their months; a day with no
+    live feedback left loses its rows. Costs a read of those days' feedback (and of their months'
+    daily rows), whatever the location's size."""
     if days:
         client = location.client
         _refresh(location_id=location.pk, client_id=client.pk, tz_name=client.timezone, days=days)
-
-
-def feedback_daily_refresh(*, location, created_at):
-    """Recompute the roll-ups of ``location`` for the local days of the given creation times.
-
-    ``created_at``: datetimes or ISO 8601 strings (as PulseBack sends them).
-    """
-    tz = ZoneInfo(location.client.timezone)
-    feedback_daily_refresh_days(location=location, days={_local_day(value, tz) for value in created_at})
 
 
 def feedback_daily_rebuild(*, location=None, client=None):

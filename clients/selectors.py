@@ -32,11 +32,11 @@ def feedback_stats(*, client_id=None, location_id=None, start, end):
     return stats.period_stats(client_id=client_id, location_id=location_id, start=start, end=end)
 
 
-def feedback_filtered(*, user, params):
-    """Live feedback the user may see, filtered by ``params`` (a mapping such as request.GET:
-    client, location, status, sentiment, rating, source, theme, start, end (dates, inclusive,
+def feedback_filters(*, user, params):
+    """The filters of :func:`feedback_matching` that ``params`` (a mapping such as request.GET) asks
+    for: client, location, status, sentiment, rating, source, theme, start, end (dates, inclusive,
     in the client's time zone when a client is given, else the site's), q, and the agency's
-    handling: assignee (me, none or a user id), handled (yes or no), tag). Newest first.
+    handling: assignee (me, none or a user id), handled (yes or no), tag.
 
     Raises ValidationError (with the form's errors) on invalid parameters.
     """
@@ -48,17 +48,26 @@ def feedback_filtered(*, user, params):
     if data["client"]:
         tz_name = clients_visible_to(user=user).filter(pk=data["client"]).values_list("timezone", flat=True)
         tz = ZoneInfo(tz_name.first() or tz.key)
-    return feedback_matching(
-        user=user,
+    return {
         **{name: data[name] for name in ("client", "location", "status", "sentiment", "rating", "source")},
-        theme=data["theme"],
-        q=data["q"],
-        assignee={"": None, "me": user.pk}.get(data["assignee"], data["assignee"]),
-        handled={"yes": True, "no": False}.get(data["handled"]),
-        tag=data["tag"],
-        created_from=datetime.combine(data["start"], time(), tz) if data["start"] else None,
-        created_before=datetime.combine(data["end"] + timedelta(days=1), time(), tz) if data["end"] else None,
-    )
+        "theme": data["theme"],
+        "q": data["q"],
+        "assignee": {"": None, "me": user.pk}.get(data["assignee"], data["assignee"]),
+        "handled": {"yes": True, "no": False}.get(data["handled"]),
+        "tag": data["tag"],
+        "created_from": datetime.combine(data["start"], time(), tz) if data["start"] else None,
+        "created_before": (
+            datetime.combine(data["end"] + timedelta(days=1), time(), tz) if data["end"] else None
+        ),
+    }
+
+
+def _feedback_of_visible_clients(user):
+    """Feedback of the clients the user may see. Members see every client: no subquery for them, so
+    that the planner can walk an index in the lists' order."""
+    if user.role == Role.CLIENT_VIEWER:
+        return Feedback.objects.filter(client__in=clients_visible_to(user=user))
+    return Feedback.objects.all()
 
 
 def feedback_matching(
@@ -71,7 +80,7 @@ def feedback_matching(
     (clients.workflow): ``assignee`` a user id or "none" (unassigned), ``handled`` True or False,
     ``tag``; client viewers never see the handling, so these filters are ignored for them.
     """
-    feedback = Feedback.objects.filter(client__in=clients_visible_to(user=user), removed_at__isnull=True)
+    feedback = _feedback_of_visible_clients(user).filter(removed_at__isnull=True)
     if any("\x00" in (text or "") for text in (source, theme, q, tag)):
         return feedback.none()  # stored text never holds NUL, and PostgreSQL refuses it in a query
     exact = {
@@ -91,6 +100,34 @@ def feedback_matching(
         feedback = feedback.filter(Q(comment__icontains=q) | Q(customer_name__icontains=q))
     feedback = feedback_handling_matching(feedback, user=user, assignee=assignee, handled=handled, tag=tag)
     return feedback.order_by("-created_at", "-id")
+
+
+def feedback_total(
+    *, user, client=None, location=None, status=None, sentiment=None, created_from=None, **others
+):  # fmt: skip
+    """How many items :func:`feedback_matching` gives for the same filters (``others``: the rest of
+    them), exactly, without counting rows where it can.
+
+    PulseBack's own filters (a status or a sentiment, a lower bound on creation such as ``days``),
+    with client, location and the clients the user may see, are summed from the daily roll-ups,
+    which the sync keeps equal to the rows (clients.stats.live_total). Anything else counts the
+    matching rows: status and sentiment together, rating, source, theme, q, an upper bound on
+    creation (until, the inbox's end date), or the agency's handling (assignee, handled, tag).
+    """
+    if (status and sentiment) or any(value not in (None, "") for value in others.values()):
+        matching = feedback_matching(
+            user=user, client=client, location=location, status=status, sentiment=sentiment,
+            created_from=created_from, **others,
+        )  # fmt: skip
+        return matching.count()
+    client_ids = [client] if client else None
+    if user.role == Role.CLIENT_VIEWER:
+        visible = clients_visible_to(user=user)
+        client_ids = list((visible.filter(pk=client) if client else visible).values_list("pk", flat=True))
+    return stats.live_total(
+        client_ids=client_ids, location_id=location or None, status=status or None,
+        sentiment=sentiment or None, start=created_from,
+    )  # fmt: skip
 
 
 def feedback_handling_matching(feedback, *, user, assignee=None, handled=None, tag=None):
@@ -113,11 +150,7 @@ def feedback_handling_matching(feedback, *, user, assignee=None, handled=None, t
 
 def feedback_visible(*, user, pk):
     """One feedback item the user may see (raises Feedback.DoesNotExist otherwise)."""
-    return (
-        Feedback.objects.filter(client__in=clients_visible_to(user=user))
-        .select_related("client", "location")
-        .get(pk=pk)
-    )
+    return _feedback_of_visible_clients(user).select_related("client", "location").get(pk=pk)
 
 
 def client_local_today(*, client, now=None):

@@ -1,4 +1,5 @@
-"""Aggregations for dashboards and reports, in SQL over the daily roll-ups (clients.rollups).
+"""Aggregations for dashboards, reports and the feedback lists' totals, in SQL over the daily
+roll-ups and their monthly sums (clients.rollups).
 
 Periods are aligned on the client's local days wherever they can be; the
 parts of a period that do not cover whole local days are read from the
@@ -121,6 +122,72 @@ def period_stats(*, client_id=None, location_id=None, start, end):
         for name in SUM_FIELDS:
             totals[name] += sums[name]
     return stats_from_sums(totals)
+
+
+# The roll-up column that counts each value of PulseBack's own filters (status, sentiment).
+_VALUE_COLUMNS = {
+    "status": {"new": "status_new", "reviewed": "status_reviewed", "resolved": "status_resolved"},
+    "sentiment": {"positive": "positive", "neutral": "neutral", "negative": "negative"},
+}
+
+_TOTAL_SQL = """
+SELECT coalesce(sum(m.{column}), 0) FROM clients_feedbackmonthly m WHERE {scope_m}
+"""
+# Live items created at or after ``start``. The local days after the one ``start`` falls in (each
+# client's) are whole: the months after its month from the monthly roll-ups, the rest of its month
+# from the daily ones. The rows that the day of ``start`` gets wrong come from the table, an index
+# range around ``start`` (wider than any local day, however the clock steps): +1 for each row at or
+# after ``start`` on that day or before it, -1 for each row before ``start`` on a later day (local
+# time can step back over midnight). Days are PostgreSQL's, as in the roll-ups.
+_TOTAL_SINCE_SQL = """
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.timezone, s.day AS start_day,
+        (date_trunc('month', s.day::timestamp) + interval '1 month')::date AS next_month
+    FROM clients_client c
+    CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz AT TIME ZONE c.timezone)::date AS day) AS s
+    WHERE {clients}
+)
+SELECT (
+    SELECT coalesce(sum(m.{column}), 0) FROM clients_feedbackmonthly m JOIN c ON c.id = m.client_id
+    WHERE {scope_m} AND m.month >= c.next_month
+) + (
+    SELECT coalesce(sum(d.{column}), 0) FROM clients_feedbackdaily d JOIN c ON c.id = d.client_id
+    WHERE {scope_d} AND d.day > c.start_day AND d.day < c.next_month
+) + (
+    SELECT coalesce(sum(CASE WHEN f.created_at >= %(start)s THEN 1 ELSE -1 END), 0)
+    FROM clients_feedback f JOIN c ON c.id = f.client_id
+    WHERE f.removed_at IS NULL AND {scope_f} AND {value}
+        AND f.created_at >= %(start)s::timestamptz - interval '1 day'
+        AND f.created_at < %(start)s::timestamptz + interval '2 days'
+        AND (f.created_at >= %(start)s) = ((f.created_at AT TIME ZONE c.timezone)::date <= c.start_day)
+)
+"""
+
+
+def live_total(*, client_ids=None, location_id=None, status=None, sentiment=None, start=None):
+    """How many live items of these clients (every client when None), of a location when given, with
+    a status or a sentiment (not both: the roll-ups count each alone), created at or after ``start``
+    (an aware datetime) when given. Exact: the sync keeps the roll-ups equal to the rows."""
+    assert not (status and sentiment)
+    field, value = ("status", status) if status else ("sentiment", sentiment)
+    column = _VALUE_COLUMNS[field][value] if value else "count"
+    at_location = {alias: f"{alias}.location_id = %(location)s" if location_id else "true" for alias in "mdf"}
+    if start is None:
+        clients = "true" if client_ids is None else "m.client_id = ANY(%(clients)s)"
+        sql = _TOTAL_SQL.format(column=column, scope_m=f"{clients} AND {at_location['m']}")
+    else:
+        sql = _TOTAL_SINCE_SQL.format(
+            column=column,
+            clients="true" if client_ids is None else "c.id = ANY(%(clients)s)",
+            scope_m=at_location["m"],
+            scope_d=at_location["d"],
+            scope_f=at_location["f"],
+            value=f"f.{field} = %(value)s" if value else "true",
+        )
+    params = {"clients": client_ids, "location": location_id, "start": start, "value": value}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def _fetch(sql, params):

@@ -4,10 +4,10 @@
   skip check of clients.sync_walk, a second thread fetching ahead while this one
   writes. Items are written every ``BATCH_ITEMS``, and whatever was fetched is
   written on every way out (an error, a deferral); the fetcher is at most
-  ``AHEAD_PAGES`` ahead, so no more than 1,000 fetched items are ever waiting to be
+  ``AHEAD_PAGES`` ahead, so no more than 1,500 fetched items are ever waiting to be
   committed. A full walk keeps its cursor on the location with each batch, so a
   walk that stopped (failed, deferred, or its worker killed) resumes there: at
-  most those 1,000 items are fetched again. A full walk that reached the end with every page checked saw the
+  most those 1,500 items are fetched again. A full walk that reached the end with every page checked saw the
   complete list: only then are the items it did not see marked removed.
 - A *head pass* pages newest first until a page holds nothing new (every item
   already stored), or the end: it brings what arrived meanwhile.
@@ -17,8 +17,9 @@
   Consistent means the stored data matches PulseBack's total and statuses as of
   that check.
 
-Roll-ups: a run that walked the whole list rebuilds the location's once, at the end; any
-other run refreshes only the days of the items it wrote.
+Roll-ups: each batch refreshes the days it touched in its own transaction, and a full walk
+rebuilds the location's with the removals it marks, so that they always equal the rows (the
+feedback lists' totals are read from them).
 """
 
 import contextvars
@@ -27,29 +28,49 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from hashlib import blake2b
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from agency import events
-from clients.feedback_items import MalformedItem, feedback_upsert, item_check
+from clients.feedback_items import MalformedItem, StagedItem, feedback_upsert, item_check, stage_item
 from clients.models import Feedback, Location, Status, SyncKind, SyncRun
-from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh
+from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh_days
 from clients.sessions import LocationTokens
 from clients.sync_relay import TokenRequest, TokensFromWriter, fetch_ahead
 from clients.sync_walk import PAGE_SIZE, Cursor, Walk
 
 logger = logging.getLogger("clients.sync")
 
-BATCH_ITEMS = 500  # items written in one statement (and one transaction, with the walk's cursor)
+BATCH_ITEMS = 1000  # items written in one statement (and one transaction, with the walk's cursor)
 AHEAD_PAGES = 4  # pages the fetching thread may hold ready (plus one in its hands)
 STATUSES = tuple(Status.values)
 DAY_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Unstaged:
+    """A malformed item met by the fetching thread, handed over with why (the writer counts it)."""
+
+    item: object
+    error: MalformedItem
+
+
+def staged_page(page):
+    """``page`` with its items checked and turned into stage rows, in the fetching thread: the
+    writing thread then only copies rows, and this work overlaps its waits for PostgreSQL."""
+    items = []
+    for item in page.items:
+        try:
+            items.append(stage_item(item))
+        except MalformedItem as exc:
+            items.append(Unstaged(item, exc))
+    return replace(page, items=items)
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,6 @@ class Passes:
         self.malformed = {}  # malformed items met in this run since its last full walk: key -> status
         self.skipped = set()  # every malformed item met in this run
         self.walk_malformed = None  # ... in the full walk under way (carried by its cursor)
-        self.rebuild = bool(location.sync_cursor)  # an unfinished full pass wrote without roll-ups
-        self.touched = set()  # creation times of the items written, for the roll-ups
 
     def wait_for_budget(self, seconds):
         """Wait for the sign-in budget if what is left of the wait budget allows (else False)."""
@@ -117,9 +136,17 @@ class Passes:
         return page
 
     def _valid(self, items):
+        """The items to store (dicts, or StagedItems from the fetching thread); malformed ones (or
+        their Unstaged markers) are counted and remembered instead."""
         valid = []
         for item in items:
+            if isinstance(item, StagedItem):
+                valid.append(item)
+                continue
             try:
+                if isinstance(item, Unstaged):
+                    item, error = item.item, item.error
+                    raise error
                 item_check(item)
                 valid.append(item)
             except MalformedItem as exc:
@@ -134,14 +161,19 @@ class Passes:
         return valid
 
     def write(self, items, *, cursor=None):
-        """Store items (one transaction, with the walk's ``cursor`` when given)."""
+        """Store items and their days' roll-ups (one transaction, with the walk's ``cursor`` when
+        given)."""
         valid = self._valid(items)
         with transaction.atomic():
+            # A batch lost in a database crash goes with the walk's cursor saved beside it, so the
+            # walk fetches it again: no need to wait for each commit to reach the disk.
+            with connection.cursor() as db:
+                db.execute("SET LOCAL synchronous_commit TO OFF")
             written_at = timezone.now()
             result = feedback_upsert(
                 location=self.location, items=valid, now=written_at, run_started=self.pass_started
             )
-            self.touched.update(item["created_at"] for item in valid)
+            feedback_daily_refresh_days(location=self.location, days=result.touched_days)
             self.run.created += result.created
             self.run.updated += result.updated
             self.run.unchanged += max(0, result.unchanged - result.seen_earlier_in_run)  # each item once
@@ -175,7 +207,9 @@ class Passes:
         self.keeper.interrupt.clear()
         # The fetcher logs with this thread's context (the agency, location and run ids).
         run_in_context = contextvars.copy_context().run
-        fetcher = threading.Thread(target=run_in_context, args=(fetch_ahead, walk, pages, stop), daemon=True)
+        fetcher = threading.Thread(
+            target=run_in_context, args=(fetch_ahead, walk, pages, stop, staged_page), daemon=True
+        )
         fetcher.start()
         batch, at = [], None
         try:
@@ -216,7 +250,6 @@ class Passes:
             logger.info("location %s: resuming a full walk at offset %s", self.location.pk, cursor.offset)
         else:
             cursor, self.pass_started, self.walk_malformed = None, timezone.now(), {}
-        self.rebuild = True
         walk = self.stream(days=None, cursor=cursor, durable=True)
         with transaction.atomic():
             if walk.proven:
@@ -229,6 +262,7 @@ class Passes:
             else:
                 logger.warning("location %s: PulseBack's pages were not in the expected order; "
                                "removals not marked", self.location.pk)  # fmt: skip
+            feedback_daily_rebuild(location=self.location)
             Location.objects.filter(pk=self.location.pk).update(
                 sync_cursor=None, malformed_items=self.location.malformed_items
             )
@@ -320,11 +354,7 @@ class Passes:
             self.finish()
 
     def finish(self):
-        """On every way out: roll-ups of what was written, the malformed items met, the counters."""
-        if self.rebuild:
-            feedback_daily_rebuild(location=self.location)
-        elif self.touched:
-            feedback_daily_refresh(location=self.location, created_at=self.touched)
+        """On every way out: the malformed items met, the counters."""
         if self.malformed:
             self.location.malformed_items = {**self.location.malformed_items, **self.malformed}
             Location.objects.filter(pk=self.location.pk).update(malformed_items=self.location.malformed_items)

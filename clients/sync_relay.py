@@ -23,12 +23,12 @@ def put(pages, item, stop):
     return False
 
 
-def fetch_ahead(walk, pages, stop):
-    """The fetching thread: every page of ``walk`` into ``pages``, then None; an error is handed
-    over to the writing thread, which raises it."""
+def fetch_ahead(walk, pages, stop, prepare=lambda page: page):
+    """The fetching thread: every page of ``walk`` into ``pages`` (through ``prepare``), then None;
+    an error is handed over to the writing thread, which raises it."""
     try:
         while not stop.is_set() and not walk.done:
-            put(pages, walk.next(), stop)
+            put(pages, prepare(walk.next()), stop)
         put(pages, None, stop)
     except BaseException as exc:  # handed to the writing thread, which raises it
         put(pages, exc, stop)

@@ -95,15 +95,13 @@ class FeedbackListView(ApiView):
         filters = serializers.FeedbackFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
-        items = selectors.feedback_list(user=request.user, filters=values)
-        limit, offset = values["limit"], values["offset"]
-        page = items[offset : offset + limit]
+        page, total = selectors.feedback_page(user=request.user, filters=values)
         return Response(
             {
                 "feedback": serializers.FeedbackSerializer(page, many=True).data,
-                "total": items.count(),
-                "limit": limit,
-                "offset": offset,
+                "total": total,
+                "limit": values["limit"],
+                "offset": values["offset"],
             }
         )
 

@@ -1,12 +1,14 @@
 """Template tags of the portal's pages: the navigation (links that exist, the current section
-marked), and the client a business owner's invitation is for."""
+marked), the client a business owner's invitation is for, and what long lists need quickly."""
 
 from datetime import timedelta
+from html import escape
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from clients import sources
@@ -83,3 +85,25 @@ def invited_client(invitation):
     if not getattr(invitation, "client_id", None):
         return None
     return Client.objects.filter(pk=invitation.client_id).first()
+
+
+@register.filter
+def related_or_none(instance, name):
+    """``instance``'s one-to-one relation ``name``, or None when it has no related row (the template's
+    own lookup raises and recovers, a tenth of a millisecond for each row of a list)."""
+    return getattr(instance, name, None)
+
+
+@register.simple_tag
+def options(choices, selected):
+    """The <option>s of ``choices`` ((value, label) pairs), the one whose value is ``selected`` (a
+    submitted value) marked. Built at once for a portfolio's thousand locations, where a loop in the
+    template (or format_html for each) takes tens of milliseconds."""
+    selected = "" if selected is None else str(selected)
+    return mark_safe(  # noqa: S308 - every value and label is escaped
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if str(value) == selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in choices
+        )
+    )

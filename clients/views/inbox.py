@@ -13,7 +13,13 @@ from agency.spreadsheet import csv_cell
 from agency.team.access import member_required
 from clients.filters import FeedbackFilterForm
 from clients.models import Feedback, Location, Sentiment, Status
-from clients.selectors import clients_visible_to, feedback_filtered, feedback_visible
+from clients.selectors import (
+    clients_visible_to,
+    feedback_filters,
+    feedback_matching,
+    feedback_total,
+    feedback_visible,
+)
 from clients.workflow import selectors as workflow
 from clients.workflow.services import BulkAction
 
@@ -44,14 +50,28 @@ FILTER_NAMES = tuple(FeedbackFilterForm.base_fields)
 QUEUE_PRESETS = ("assignee", "handled")  # what My queue sets itself
 
 
-def feedback_selection(user, params):
-    """The filter form bound to ``params`` and the feedback it selects (none when invalid)."""
+class CountedPaginator(Paginator):
+    """A Paginator told its count (feedback_total's), so that it never counts the rows itself."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.count = count  # in place of the cached property
+
+
+def _filters(user, params):
+    """The filter form bound to ``params``, and feedback_matching's filters (None when invalid)."""
     form = FeedbackFilterForm(params)
     try:
-        return form, feedback_filtered(user=user, params=params)
+        return form, feedback_filters(user=user, params=params)
     except ValidationError:
         form.is_valid()  # the errors are shown with the form
-        return form, Feedback.objects.none()
+        return form, None
+
+
+def feedback_selection(user, params):
+    """The filter form bound to ``params`` and the feedback it selects (none when invalid)."""
+    form, filters = _filters(user, params)
+    return form, Feedback.objects.none() if filters is None else feedback_matching(user=user, **filters)
 
 
 def _filtered(request):
@@ -60,18 +80,27 @@ def _filtered(request):
 
 def inbox_render(request, params, *, queue=False):
     """The inbox page for ``params`` (My queue when ``queue``: the user's own open items)."""
-    form, feedback = feedback_selection(request.user, params)
+    form, filters = _filters(request.user, params)
+    feedback, total = Feedback.objects.none(), 0
+    if filters is not None:
+        feedback = feedback_matching(user=request.user, **filters)
+        total = feedback_total(user=request.user, **filters)
     team = workflow.may_handle(request.user)
     related = ("client", "location", "handling__assignee") if team else ("client", "location")
-    page = Paginator(feedback.select_related(*related).defer("raw"), PER_PAGE).get_page(params.get("page"))
-    clients = clients_visible_to(user=request.user).order_by("name")
+    items = feedback.select_related(*related).defer("raw")
+    page = CountedPaginator(items, PER_PAGE, count=total).get_page(params.get("page"))
+    clients = clients_visible_to(user=request.user)
+    locations = Location.objects.filter(client__in=clients).order_by("client__name", "name")
     query = params.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "clients": clients,
-        "locations": Location.objects.filter(client__in=clients).select_related("client"),
+        "client_choices": clients.order_by("name").values_list("pk", "name"),
+        "location_choices": [
+            (pk, f"{client} · {name}")
+            for pk, client, name in locations.values_list("pk", "client__name", "name")
+        ],
         "statuses": Status.choices,
         "sentiments": Sentiment.choices,
         "query": query.urlencode(),

@@ -5,11 +5,12 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import Client, Feedback, Location
+from tests.factories import rollup
 
 
 @pytest.fixture
 def clients_two(agency):
-    """Two clients of agency A, each with one location and a few feedback items."""
+    """Two clients of agency A, each with one location and a few feedback items (and their roll-ups)."""
     from django.utils import timezone
 
     made = []
@@ -36,6 +37,7 @@ def clients_two(agency):
                 content_hash="x",
             )
         made.append(client)
+    rollup(*made)  # as the sync does with what it writes
     return made
 
 

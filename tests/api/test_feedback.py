@@ -1,12 +1,16 @@
 """GET /api/v1/feedback: PulseBack's filters and envelope, plus the portal's own filters."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
 from agency.team.models import Role
-from clients.models import Feedback
+from clients.models import Feedback, Sentiment, Status
 from tests.api.conftest import ALL_ROLES
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 PULSEBACK_FIELDS = {
     "id", "created_at", "customer_name", "customer_email", "rating", "comment", "sentiment",
@@ -78,6 +82,7 @@ def test_text_with_nul_matches_nothing(api_for, clients_two):
 
 def test_removed_items_are_left_out(api_for, clients_two):
     Feedback.objects.filter(pulseback_id="Bi-0").update(removed_at=timezone.now())
+    rollup(*clients_two)  # as the sync does when it marks removals
 
     assert api_for(Role.OWNER).get("/api/v1/feedback").json()["total"] == 5
 
@@ -125,3 +130,36 @@ def test_without_a_token_it_is_401(agency):
     from tests.conftest import Api
 
     assert Api(agency).get("/api/v1/feedback").status_code == 401
+
+
+NOW = datetime(2026, 1, 20, 15, 30, tzinfo=UTC)  # 04:30 in Auckland, 07:30 in Los Angeles
+
+
+@pytest.fixture
+def two_zones(agency):
+    """An Auckland client and a Los Angeles one, an item every 5 hours over 5 days in each (with
+    their roll-ups): every ``days`` window starts mid-day in both."""
+    for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+        location = LocationFactory(client=ClientFactory(timezone=zone))
+        for k in range(24):
+            FeedbackFactory(
+                location=location, created_at=NOW - timezone.timedelta(hours=5 * k),
+                status=Status.values[k % 3], sentiment=Sentiment.values[k % 3],
+            )  # fmt: skip
+        rollup(location.client)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "params",
+    [{"days": 1}, {"days": 2, "status": "new"}, {"days": 3, "sentiment": "negative"}, {"status": "resolved"},
+     {"days": 2, "q": "lovely"}, {"days": 1, "status": "new", "sentiment": "positive"}],
+)  # fmt: skip
+def test_totals_of_days_windows_cutting_through_local_days_equal_the_rows(api_for, two_zones, params):
+    rows = Feedback.objects.filter(**{k: v for k, v in params.items() if k in ("status", "sentiment")})
+    if "days" in params:
+        rows = rows.filter(created_at__gte=NOW - timezone.timedelta(days=params["days"]))
+
+    body = api_for(Role.OWNER).get("/api/v1/feedback", {**params, "limit": 100}).json()
+
+    assert body["total"] == len(body["feedback"]) == rows.count() > 0

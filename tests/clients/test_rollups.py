@@ -1,5 +1,6 @@
-"""Roll-ups always equal a GROUP BY over the live feedback rows: through real syncs (backfill,
-incremental with status changes, reconcile with removals) and refreshes of explicit days."""
+"""Roll-ups (daily, and their monthly sums) always equal a GROUP BY over the live feedback rows:
+through real syncs (backfill, incremental with status changes, reconcile with removals), after
+every batch a run commits, and refreshes of explicit days."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,7 +8,7 @@ import pytest
 from django.db import connection
 
 from clients.models import Feedback, FeedbackStatusChange, SyncKind, SyncState
-from clients.rollups import feedback_daily_refresh, feedback_daily_refresh_days
+from clients.rollups import feedback_daily_refresh_days
 from clients.sync import location_sync
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
@@ -35,6 +36,17 @@ FROM clients_feedback WHERE location_id = %(location)s AND removed_at IS NULL
 GROUP BY day, source
 ORDER BY 1, 2, 3
 """  # noqa: S608 - constant text
+EXPECTED_MONTHLY = f"""
+SELECT date_trunc('month', (created_at AT TIME ZONE %(tz)s)::date::timestamp)::date AS month, count(*),
+    count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'reviewed'),
+    count(*) FILTER (WHERE status = 'resolved'), {SENTIMENTS}
+FROM clients_feedback WHERE location_id = %(location)s AND removed_at IS NULL
+GROUP BY month ORDER BY month
+"""  # noqa: S608 - constant text
+STORED_MONTHLY = """
+SELECT month, count, status_new, status_reviewed, status_resolved, positive, neutral, negative
+FROM clients_feedbackmonthly WHERE location_id = %(location)s AND client_id = %(client)s ORDER BY month
+"""
 STORED_DAILY = """
 SELECT day, count, rating_sum, rating_1, rating_2, rating_3, rating_4, rating_5, positive, neutral, negative,
     status_new, status_reviewed, status_resolved
@@ -57,6 +69,7 @@ def assert_rollups_equal_rows(location):
     expected_daily = fetch(EXPECTED_DAILY, location)
     assert fetch(STORED_DAILY, location) == expected_daily
     assert fetch(STORED_TAGS, location) == fetch(EXPECTED_TAGS, location)
+    assert fetch(STORED_MONTHLY, location) == fetch(EXPECTED_MONTHLY, location)
     assert (
         sum(row[1] for row in expected_daily)
         == Feedback.objects.filter(location=location, removed_at__isnull=True).count()
@@ -99,6 +112,25 @@ def test_rollups_equal_the_rows_after_backfill_incremental_and_reconcile(
     assert set(
         Feedback.objects.filter(removed_at__isnull=False).values_list("pulseback_id", flat=True)
     ) == set(gone)
+
+
+def test_rollups_equal_the_rows_after_every_batch_a_run_commits(sandbox, sandbox_account, make_location):
+    """Each batch refreshes its days in its own transaction: the lists' totals, read from the roll-ups,
+    stay exact while a sync runs (and after one that stops half-way)."""
+    email = sandbox_account(items=1300)
+    location = make_location(email)
+    batches = []
+
+    def check(run):
+        assert_rollups_equal_rows(location)
+        batches.append(run.fetched)
+
+    sandbox.set_faults(status_changes_per_request=5)
+    run = location_sync(location_id=location.pk, kind=SyncKind.BACKFILL, on_progress=check)
+    sandbox.clear_faults()
+
+    assert run.state in (SyncState.SUCCEEDED, SyncState.PARTIAL) and len(batches) >= 3
+    assert_rollups_equal_rows(location)
 
 
 @pytest.fixture
@@ -153,7 +185,7 @@ def test_refreshing_explicit_days_recomputes_those_days_only(paris):
     assert (after[date(2026, 3, 29)][0], after[date(2026, 3, 29)][12]) == (2, 1)  # count, resolved
     assert after[date(2026, 3, 28)] == expected[date(2026, 3, 28)]
 
-    feedback_daily_refresh(location=paris, created_at=["2026-01-05T10:00:00Z"])
+    feedback_daily_refresh_days(location=paris, days={date(2026, 1, 5)})
     assert_rollups_equal_rows(paris)
 
 

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agency.team.models import Role
-from clients.selectors import feedback_filtered
+from clients.views.inbox import feedback_selection
 from clients.workflow.models import FeedbackHandling
 from tests.conftest import host_client, login_redirect
-from tests.factories import ClientFactory, FeedbackFactory, LocationFactory
+from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def items(agency):
     paris = ClientFactory(name="Bistro", timezone="Europe/Paris")
     main, pier = LocationFactory(client=paris), LocationFactory(client=paris)
     other = LocationFactory(client=ClientFactory(name="Garage"))
-    return {
+    made = {
         "angry": FeedbackFactory(
             location=main, rating=1, sentiment="negative", comment="=HYPERLINK(\"x\") <b>cold</b> soup",
             themes=["food"], source="google", created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
@@ -30,6 +30,8 @@ def items(agency):
         "removed": FeedbackFactory(location=main, removed_at=datetime(2026, 3, 4, tzinfo=UTC)),
         "garage": FeedbackFactory(location=other, rating=3, sentiment="neutral"),
     }  # fmt: skip
+    rollup(paris, other.client)
+    return made
 
 
 def listed(response):
@@ -72,6 +74,30 @@ def test_filters(items, agency, owner, params, expected):
     assert listed(response) == {items[k].pk for k in expected}
 
 
+@pytest.mark.parametrize(
+    ("params", "rollups"),
+    [({}, True), ({"status": "new"}, True), ({"sentiment": "neutral"}, True), ("bistro-from-march-2", True),
+     ("pier", True), ({"rating": "1"}, False), ({"status": "new", "sentiment": "negative"}, False)],
+)  # fmt: skip
+def test_the_count_is_exact_from_the_rollups_or_else_by_counting(items, agency, owner, params, rollups):
+    if params == "bistro-from-march-2":
+        params = {"client": items["angry"].client_id, "start": "2026-03-02"}
+    elif params == "pier":
+        params = {"location": items["happy"].location_id}
+
+    with CaptureQueriesContext(connection) as context:
+        response = host_client(agency, user=owner).get("/feedback/", params)
+
+    assert response.context["page"].paginator.count == len(listed(response)) > 0
+    counted = [
+        q["sql"]
+        for q in context.captured_queries
+        if "COUNT(*)" in q["sql"] and "clients_feedback" in q["sql"]
+    ]
+    assert (not counted) == rollups
+    assert f"Act on the {len(listed(response))} item" in response.content.decode()
+
+
 def test_location_filter_and_invalid_input(items, agency, owner):
     client = host_client(agency, user=owner)
 
@@ -87,6 +113,7 @@ def test_pagination(agency, owner):
     location = LocationFactory()
     for _ in range(55):
         FeedbackFactory(location=location)
+    rollup(location.client)
     client = host_client(agency, user=owner)
 
     assert len(client.get("/feedback/").context["page"]) == 50
@@ -110,7 +137,7 @@ def test_client_viewer_sees_only_their_client(items, agency, viewer_of):
 
     assert listed(client.get("/feedback/")) == {items["garage"].pk}
     assert listed(client.get("/feedback/", {"client": items["angry"].client_id})) == set()
-    assert set(feedback_filtered(user=user, params={})) == {items["garage"]}
+    assert set(feedback_selection(user, {})[1]) == {items["garage"]}
 
 
 def test_query_count_does_not_grow_with_items(agency, owner):
@@ -121,9 +148,26 @@ def test_query_count_does_not_grow_with_items(agency, owner):
         for _ in range(items):
             item = FeedbackFactory(location=LocationFactory())
             FeedbackHandling.objects.create(feedback=item, assignee=owner, tags=["vip"])
+            rollup(item.client)
         with CaptureQueriesContext(connection) as context:
             assert client.get("/feedback/").status_code == 200
         return len(context.captured_queries)
 
     client.get("/feedback/")  # a session's first page does its one-time checks (two-factor, session)
     assert queries_with(3) == queries_with(40)
+
+
+def test_the_client_and_location_choices_are_escaped_and_keep_the_chosen_one(agency, owner):
+    location = LocationFactory(client=ClientFactory(name='<b>Bistro</b> & "Co"'), name="Pier <1>")
+
+    page = host_client(agency, user=owner).get("/feedback/", {"location": location.pk}).content.decode()
+
+    assert (
+        f'<option value="{location.client_id}">&lt;b&gt;Bistro&lt;/b&gt; &amp; &quot;Co&quot;</option>'
+        in page
+    )
+    assert (
+        f'<option value="{location.pk}" selected>&lt;b&gt;Bistro' in page
+        and "Pier &lt;1&gt;</option>" in page
+    )
+    assert "<b>Bistro</b>" not in page

@@ -1,13 +1,13 @@
 """feedback_stats: the roll-ups give the same figures as aggregating the raw feedback table."""
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clients.models import Feedback, FeedbackDaily, SyncKind
-from clients.rollups import feedback_daily_refresh
+from clients.rollups import feedback_daily_refresh_days
 from clients.selectors import feedback_stats
 from clients.sync import location_sync
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
@@ -107,7 +107,7 @@ def test_refresh_recomputes_only_the_touched_days(agency):
     late = FeedbackFactory(location=location, created_at=datetime(2026, 3, 2, 9, tzinfo=UTC), rating=2)
     Feedback.objects.filter(pk=late.pk).update(status="resolved")
 
-    feedback_daily_refresh(location=location, created_at=["2026-03-02T09:00:00Z"])
+    feedback_daily_refresh_days(location=location, days={date(2026, 3, 2)})
 
     days = {row.day.day: row for row in FeedbackDaily.objects.filter(location=location)}
     assert (days[1].count, days[2].count, days[2].rating_2, days[2].status_resolved) == (1, 1, 1, 1)
