@@ -11,6 +11,10 @@ Compared, in the same run, with the naive baseline (the scheduler before: every 
 SYNC_INTERVAL_MINUTES, no planning) and with the ceiling (the least any schedule can spend while
 keeping the promises: busy locations hourly, every other one every 6 hours).
 
+The targets are judged on the truth (busy: 1.5 items an hour or more); the scheduler sees only a
+week of roll-ups, so the promises it makes from them (30 minutes to what they show busy) are
+judged too, and late busy locations they show quiet are counted apart.
+
     python benchmarks/signin_budget_sim.py [--locations 5000] [--agencies 1000] [--hours 24]
 """
 
@@ -220,6 +224,16 @@ def report(name, day, hours, seconds, peak):
               f"{pct(samples, .95):6.1f} min  max {max(samples):6.1f} min; longest gap p95 "
               f"{pct(gaps, .95):6.1f} max {max(gaps):6.1f} min; longer than {limit}: "
               f"{late[label]}")  # fmt: skip
+    # The scheduler can only know a week of roll-ups (the estimate): its 30 minutes go to the
+    # locations they show busy (an item an hour or more). Judge it by that promise as well, and
+    # count the truly busy locations it takes for quiet (their lateness it could not foresee).
+    shown_busy = [loc for loc in day.locs if is_busy(loc.estimate)]
+    own = sum(loc.longest_gap > (BUSY_GAP if is_busy(loc.estimate) else ANY_GAP) for loc in day.locs)
+    unseen = [loc for loc in day.locs if loc.busy and not is_busy(loc.estimate)]
+    late["unseen"] = sum(loc.longest_gap > BUSY_GAP for loc in unseen)
+    print(f"  promises made from the roll-ups (30 min to the {len(shown_busy)} they show busy, 6 h to "
+          f"the others) broken: {own}; truly busy but quiet in their roll-ups: {len(unseen)}, of "
+          f"which late: {late['unseen']}")  # fmt: skip
     return max(hourly) <= budget_hour, late
 
 
@@ -267,8 +281,11 @@ def main():
         if policy == "scheduler":
             outlook(day)
     within, late = verdicts["scheduler"]
+    busy_verdict = "met" if not late["busy"] else "NOT met"
+    if late["unseen"]:
+        busy_verdict += f" ({late['unseen']} of the late ones quiet in their roll-ups)"
     print(f"\ntargets (scheduler): within the budget every hour: {'met' if within else 'NOT met'}; "
-          f"every busy location synced at least every 30 min: {'met' if not late['busy'] else 'NOT met'}; "
+          f"every busy location synced at least every 30 min: {busy_verdict}; "
           f"every location at least every 6 h: {'met' if not late['quiet'] else 'NOT met'}")  # fmt: skip
 
 

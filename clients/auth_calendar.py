@@ -8,11 +8,10 @@ platform's (public) namespace, minute by minute:
   kept for sign-ups, new locations, manual syncs and retries;
 - one agency at most half of that (the budget's own rule, clients.auth_budget);
 - a sync may fill a minute only up to its priority (clients.scheduling), and books the first
-  minute with room, or the last one before its deadline (so that earlier minutes stay free for
-  syncs nearer theirs); syncs far from their promise ("soft") only take what keeping every
-  promise will not need: before each tick's fan-out, beat adds up the auth calls an hour the
-  promises cost (the floor, from each agency's latest tick) and soft syncs leave that much of
-  every minute.
+  minute with room before its deadline; syncs far from their promise ("soft") only take what
+  keeping every promise will not need: before each tick's fan-out, beat adds up the auth calls an
+  hour the promises cost (the floor, from each agency's latest tick) and soft syncs leave that
+  much of every minute.
 
 The places of a minute are spread over its first 45 seconds, so a worker's pickup delay does not
 push one into the next minute's window.
@@ -71,18 +70,16 @@ def soft_places():
     return max(0, cap - math.ceil(floor / 60))
 
 
-def auth_slot_book(*, now, schema, places, within, latest=False):
-    """Book one auth call in the first (``latest``: the last) minute of the next ``within`` (a
-    timedelta) whose count is under ``places`` (the sync's priority: at most ``plan_per_minute()``),
-    and under its half for the agency ``schema``; return the seconds from ``now`` to the place, or
-    None."""
+def auth_slot_book(*, now, schema, places, within):
+    """Book one auth call in the first minute of the next ``within`` (a timedelta) whose count is
+    under ``places`` (the sync's priority: at most ``plan_per_minute()``), and under its half for
+    the agency ``schema``; return the seconds from ``now`` to the place, or None."""
     cap = plan_per_minute()
     agency_cap = max(1, cap // 2)
     first = int(now.timestamp() // 60)
     last = max(first, int((now + within).timestamp() // 60) - 1)
-    minutes = range(last, first - 1, -1) if latest else range(first, last + 1)
     with schema_context(get_public_schema_name()):
-        for minute in minutes:
+        for minute in range(first, last + 1):
             place = _take(_minute_key(minute), min(places, cap))
             if place is None:
                 continue

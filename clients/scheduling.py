@@ -9,14 +9,21 @@ expired (about once an hour with PulseBack's default tokens), so:
   promised at most twice that stale; the others about once per expected new item, at most every
   ``SYNC_MAX_STALENESS_HOURS`` minus an hour, promised at most that stale.
 - **Only due locations sync**, so only their tokens are refreshed, and those nearest their
-  promise go first (the stalest first).
+  promise go first (the stalest first). A location is due from half a tick before its interval
+  ends: waiting for the tick after would add a tick to every interval (with the defaults, a busy
+  location would sync every 20 minutes, not 15, with only 10 of its 30 left to find a place for a
+  sign-in).
 - **Auth calls are planned** in a calendar shared by all agencies (clients.auth_calendar): a sync
-  that will need one books a place and is queued with a countdown to it (under an hour). Busy
-  locations and those about to break a promise take the first place free; quiet ones near their
-  promise take the last place free before it, from a share of each minute that leaves room for
-  the busy ones; the others only what keeping the promises leaves. So with 1,000 agencies booking
-  one after the other, every promise finds a place while the budget allows, and when it is short
-  quiet locations stretch towards their promise. A sync that finds no place stays due.
+  that will need one books a place and is queued with a countdown to it (under an hour). Every
+  sync takes the first place free before its deadline, within its priority: busy locations and
+  those about to break a promise any place; quiet ones near their promise a share of each minute
+  that leaves room for the busy ones (and, the tick after their share had none, what is left of
+  the minutes at hand); the others only what keeping the promises leaves. So with 1,000 agencies
+  booking one after the other, every promise finds a place while the budget allows, and when it
+  is short quiet locations stretch towards their promise: a run of them larger than their share
+  books further ahead, which spreads their next syncs out (a place kept for later instead would
+  pin each location to its promise, and a run stays a run, every time it comes round). A sync
+  that finds no place stays due.
 - The nightly reconcile is each location's first due sync after ``SYNC_RECONCILE_HOUR`` (UTC): it
   costs no auth call of its own.
 
@@ -45,15 +52,15 @@ from clients.services import DEFERRED_GRACE, SYNC_ACTIVE, sync_queue
 
 BUSY_ITEMS_PER_HOUR = 1.0
 RATE_DAYS = 7
-# How a sync that needs a sign-in books its place (clients.auth_calendar), by priority:
-# - within OVERDUE of its promise (any location), or a busy location: any place, the first
-#   minute with room;
+# How a sync that needs a sign-in books its place (clients.auth_calendar): the first minute with
+# room before its deadline, by priority:
+# - within OVERDUE of its promise (any location): any place within the tick;
+# - a busy location: any place before its deadline (its promise less OVERDUE);
 # - a quieter location within URGENT_WITHIN of its promise: QUIET_SHARE of each minute (the rest
-#   stays for busy locations), the last minute with room before its deadline (its promise less
-#   OVERDUE): it syncs as late as its promise allows, and earlier minutes stay free for the syncs
-#   whose deadlines come first;
-# - any other ("soft"): the first minute with room within the tick, up to SOFT_SHARE of it, and
-#   only what keeping every promise leaves.
+#   stays for busy locations) before its deadline; from its second tick there (it found no place
+#   in its share), else any place within the tick;
+# - any other ("soft"): within the tick, up to SOFT_SHARE of a minute, and only what keeping every
+#   promise leaves.
 OVERDUE = timedelta(minutes=10)
 URGENT_WITHIN = timedelta(minutes=60)
 QUIET_SHARE = 0.85
@@ -139,7 +146,7 @@ class Policy:
             return candidate.retry_at <= now  # a deferred run resumes then, not before
         if candidate.last_synced_at is None or candidate.backfilled_at is None:
             return True
-        return candidate.last_synced_at + self.interval(candidate.items_per_hour) <= now
+        return candidate.last_synced_at + self.interval(candidate.items_per_hour) <= now + self.tick / 2
 
 
 def auth_calls_per_hour(*, interval, token_lifetime=None):
@@ -188,16 +195,19 @@ def syncs_plan(*, candidates, now, schema, kind=SyncKind.INCREMENTAL):
             continue
         busy = is_busy(candidate.items_per_hour)
         if slack <= OVERDUE:
-            places, latest, within = cap, False, policy.tick
+            places, within = cap, policy.tick
         elif busy:
-            places, latest, within = cap, False, slack - OVERDUE
+            places, within = cap, slack - OVERDUE
         elif slack <= URGENT_WITHIN:
-            places, latest, within = math.floor(cap * QUIET_SHARE), True, slack - OVERDUE
+            places, within = math.floor(cap * QUIET_SHARE), slack - OVERDUE
         elif soft:
-            places, latest, within = soft, False, policy.tick
+            places, within = soft, policy.tick
         else:
             continue  # the soft share is used up for this tick
-        countdown = auth_slot_book(now=now, schema=schema, places=places, within=within, latest=latest)
+        countdown = auth_slot_book(now=now, schema=schema, places=places, within=within)
+        if countdown is None and not busy and OVERDUE < slack <= URGENT_WITHIN - policy.tick:
+            # Its share had no place last tick either: what is left of the minutes at hand.
+            countdown = auth_slot_book(now=now, schema=schema, places=cap, within=min(within, policy.tick))
         if countdown is not None:
             planned.append(PlannedSync(candidate.location_id, sync_kind, countdown, auth=True))
         elif slack > URGENT_WITHIN and not busy:

@@ -67,6 +67,60 @@ def test_only_due_locations_are_planned():
     assert sorted(planned_ids(candidates)) == [2, 4, 5, 8]
 
 
+def test_a_location_is_due_half_a_tick_before_its_interval_ends():
+    """Its last sync ended a little after a tick: waiting for the tick after its interval would
+    make a 15-minute interval 20 minutes, and leave a busy location 10 of its 30 to sign in."""
+    assert Policy.current().tick == timedelta(minutes=5)
+    candidates = [
+        candidate(1, synced_ago=timedelta(minutes=14, seconds=57), rate=4),  # due at its interval
+        candidate(2, synced_ago=timedelta(minutes=12), rate=4),  # 3 minutes to go: the next tick
+        candidate(3, synced_ago=timedelta(hours=4, minutes=58), rate=0.01),  # 2 minutes of its 5 hours
+    ]
+
+    assert sorted(planned_ids(candidates)) == [1, 3]
+
+
+def test_a_quiet_location_near_its_promise_takes_the_first_place_free():
+    (sync,) = syncs_plan(candidates=[candidate(1, synced_ago=timedelta(hours=5), rate=0.01, token_left=None)],
+                         now=NOW, schema="agency_alpha")  # fmt: skip
+
+    assert sync.auth and sync.countdown < 60  # this minute has room: not the last before its promise
+
+
+@override_settings(PULSEBACK_AUTH_PER_MINUTE=3)
+def test_a_run_of_quiet_locations_larger_than_their_share_books_ahead_and_every_one_finds_a_place():
+    """Two places a minute are planned, one for quiet locations near their promise; six more come
+    within an hour of theirs every tick, for an hour. Booked ahead, they spread out; places kept
+    for later would leave the minutes before them empty, and these are lost once past."""
+    for tick in range(12):
+        now = NOW + tick * timedelta(minutes=5)
+        arrivals = [
+            candidate(10 * tick + i, rate=0.01, token_left=None, last_synced_at=now - timedelta(hours=5))
+            for i in range(6)
+        ]
+
+        plan = syncs_plan(candidates=arrivals, now=now, schema="agency_alpha")
+
+        assert len(plan) == 6, tick
+        assert all(s.countdown < 50 * 60 for s in plan)  # before their deadline
+
+
+@override_settings(PULSEBACK_AUTH_PER_MINUTE=3)
+def test_a_quiet_location_whose_share_had_no_place_last_tick_takes_what_is_left_of_this_ticks_minutes():
+    """Two places a minute are planned, one for quiet locations near their promise: another
+    agency's take that one for the next 50 minutes."""
+    others = [
+        candidate(100 + i, synced_ago=timedelta(hours=5), rate=0.01, token_left=None) for i in range(50)
+    ]
+    assert len(syncs_plan(candidates=others, now=NOW, schema="agency_b")) == 50
+    fresh = candidate(1, synced_ago=timedelta(hours=5), rate=0.01, token_left=None)  # an hour to go
+    missed = candidate(2, synced_ago=timedelta(hours=5, minutes=5), rate=0.01, token_left=None)
+
+    (sync,) = syncs_plan(candidates=[fresh, missed], now=NOW, schema="agency_alpha")
+
+    assert sync.location_id == 2 and sync.countdown < 5 * 60  # the fresh one waits a tick
+
+
 def test_a_valid_token_is_used_at_once_and_an_expiring_one_books_a_sign_in():
     fresh = candidate(1, synced_ago=timedelta(minutes=20), rate=4, token_left=timedelta(minutes=30))
     expiring = candidate(2, synced_ago=timedelta(minutes=20), rate=4, token_left=timedelta(seconds=30))
