@@ -288,9 +288,14 @@ class FeedbackDaily(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["location", "day"], name="feedbackdaily_unique")]
-        # With the totals' counts: the lists add up a span of days from the index alone.
+        # With the totals' counts, the location and the rating sum: the lists' totals, the portfolio
+        # overview and the leaderboard add up a span of days from the index alone.
         indexes = [
-            models.Index(fields=["client", "day"], include=TOTAL_COUNTS, name="feedbackdaily_client_day")
+            models.Index(
+                fields=["client", "day"],
+                include=(*TOTAL_COUNTS, "location", "rating_sum"),
+                name="feedbackdaily_client_day",
+            )
         ]
 
     def __str__(self):

@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='feedbackdaily',
-            index=models.Index(fields=['client', 'day'], include=('count', 'status_new', 'status_reviewed', 'status_resolved', 'positive', 'neutral', 'negative'), name='feedbackdaily_client_day'),
+            index=models.Index(fields=['client', 'day'], include=('count', 'status_new', 'status_reviewed', 'status_resolved', 'positive', 'neutral', 'negative', 'location', 'rating_sum'), name='feedbackdaily_client_day'),
         ),
         migrations.AddField(
             model_name='feedbackmonthly',
