@@ -9,8 +9,5 @@ from tests.workflow.conftest import eager_tasks  # noqa: F401  (shared fixture)
 
 @pytest.fixture
 def chat():
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    with Receiver() as receiver:
+        yield receiver

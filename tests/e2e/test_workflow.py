@@ -76,11 +76,8 @@ def world(portal, django_db_blocker):
 
 @pytest.fixture
 def slack():
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    with Receiver() as receiver:
+        yield receiver
 
 
 def _mail(portal, containing, seconds=30):
