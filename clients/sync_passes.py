@@ -38,7 +38,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from agency import events
-from clients.feedback_items import MalformedItem, StagedItem, feedback_upsert, item_check, stage_item
+from clients.feedback_items import MalformedItem, StagedItem, feedback_upsert, stage_item
 from clients.models import Feedback, Location, Status, SyncKind, SyncRun
 from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh_days
 from clients.sessions import LocationTokens
@@ -61,16 +61,18 @@ class Unstaged:
     error: MalformedItem
 
 
+def staged(item):
+    """``item`` checked and turned into its stage row, or Unstaged when it is malformed."""
+    try:
+        return stage_item(item)
+    except MalformedItem as exc:
+        return Unstaged(item, exc)
+
+
 def staged_page(page):
-    """``page`` with its items checked and turned into stage rows, in the fetching thread: the
-    writing thread then only copies rows, and this work overlaps its waits for PostgreSQL."""
-    items = []
-    for item in page.items:
-        try:
-            items.append(stage_item(item))
-        except MalformedItem as exc:
-            items.append(Unstaged(item, exc))
-    return replace(page, items=items)
+    """``page`` with its items staged, in the fetching thread: the writing thread then only copies
+    rows, and this work overlaps its waits for PostgreSQL."""
+    return replace(page, items=[staged(item) for item in page.items])
 
 
 @dataclass(frozen=True)
@@ -136,28 +138,23 @@ class Passes:
         return page
 
     def _valid(self, items):
-        """The items to store (dicts, or StagedItems from the fetching thread); malformed ones (or
-        their Unstaged markers) are counted and remembered instead."""
+        """The stage rows of the items to store (items may come staged by the fetching thread);
+        malformed ones are counted and remembered instead."""
         valid = []
         for item in items:
+            if not isinstance(item, StagedItem | Unstaged):
+                item = staged(item)
             if isinstance(item, StagedItem):
                 valid.append(item)
                 continue
-            try:
-                if isinstance(item, Unstaged):
-                    item, error = item.item, item.error
-                    raise error
-                item_check(item)
-                valid.append(item)
-            except MalformedItem as exc:
-                key = malformed_key(item)
-                if key not in self.skipped:
-                    self.skipped.add(key)
-                    self.run.skipped += 1
-                    logger.warning("skipped a malformed PulseBack item (%s): %s", key, exc)
-                self.malformed[key] = malformed_status(item)
-                if self.walk_malformed is not None:
-                    self.walk_malformed[key] = malformed_status(item)
+            key = malformed_key(item.item)
+            if key not in self.skipped:
+                self.skipped.add(key)
+                self.run.skipped += 1
+                logger.warning("skipped a malformed PulseBack item (%s): %s", key, item.error)
+            self.malformed[key] = malformed_status(item.item)
+            if self.walk_malformed is not None:
+                self.walk_malformed[key] = malformed_status(item.item)
         return valid
 
     def write(self, items, *, cursor=None):
