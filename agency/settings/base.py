@@ -74,6 +74,11 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)
 # Agency schemas `manage.py migrate` migrates at once, each in its own process (django-tenants' name).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MULTIPROCESSING_MAX_PROCESSES", default=2)
+# Send `SET search_path` once per tenant switch, not before every cursor (a round trip each: the
+# sync's batches used four). django-tenants forgets the path it set on a rollback, a savepoint
+# rollback and a new tenant, so a path PostgreSQL discarded is sent again; it needs a session of
+# its own, so no transaction-pooling PgBouncer in front of PostgreSQL.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "agency.urls_public"
 ROOT_URLCONF = "agency.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
