@@ -7,8 +7,8 @@ loopback HTTP:
 - the real sync (``location_sync``, backfill) of a warm-up location and of the big one, with
   roll-ups and the webhook and alert hooks on (an active webhook endpoint), peak RSS after each;
 - the naive baseline: one ORM ``update_or_create`` per item;
-- the ceiling: the same items as typed rows (prepared beforehand), one binary COPY into a stage
-  table and one ``INSERT ... ON CONFLICT`` into a table shaped like clients_feedback (same
+- the ceiling: the same items as the sync's binary COPY tuples (prepared beforehand), one COPY
+  into a stage table and one ``INSERT ... ON CONFLICT`` into a table shaped like clients_feedback (same
   indexes), three times.
 
 Runs on the embedded PostgreSQL, or on DATABASE_URL when it is set:
@@ -40,7 +40,8 @@ from django_tenants.utils import tenant_context
 from agency.models import Agency
 from agency.webhooks.models import Event, WebhookEndpoint
 from clients.feedback_items import (
-    COPY_TYPES,
+    COPY_HEADER,
+    COPY_TRAILER,
     STAGE_COLUMNS,
     canonical_json,
     content_hash,
@@ -190,9 +191,7 @@ def ceiling(location, rows):
         start = time.perf_counter()
         with transaction.atomic():
             with cursor.copy(f"COPY pg_temp.bench_stage ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(COPY_TYPES)
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(b"".join((COPY_HEADER, *rows, COPY_TRAILER)))
             cursor.execute(CEILING_SQL, {"location": location.pk, "client": location.client_id})
             assert cursor.rowcount == len(rows), cursor.rowcount
         elapsed = time.perf_counter() - start

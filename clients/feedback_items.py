@@ -2,7 +2,7 @@
 
 Items arrive as raw dicts. Each is checked against the contract; a malformed
 one is skipped with a reason (and never crashes a sync). Valid items are
-written a batch at a time: Python turns each into typed columns and hashes its
+written a batch at a time: Python encodes each as a row of typed columns and hashes its
 canonical JSON, a binary COPY stages the batch in a temporary table, and one
 SQL statement upserts from it (rewriting only rows whose hash differs),
 records status changes and counts what was created, updated and unchanged.
@@ -11,9 +11,10 @@ records status changes and counts what was created, updated and unchanged.
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from struct import Struct
+from typing import NamedTuple
 
 import orjson
 from django.db import connection, transaction
@@ -85,33 +86,52 @@ STAGE_COLUMNS = {
     "sentiment_score": "double precision", "themes": "text[]", "status": "text", "source": "text",
     "raw": "jsonb", "content_hash": "text",
 }  # fmt: skip
+# A batch lost in a database crash is fetched again (a walk resumes from the cursor saved beside
+# it; any other run's check of the counts finds it missing): no need to wait for each commit to
+# reach the disk.
 STAGE_SQL = f"""
+SET LOCAL synchronous_commit TO OFF;
 CREATE TEMP TABLE IF NOT EXISTS feedback_stage (
     {", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS.items())}
 ) ON COMMIT DELETE ROWS;
 DELETE FROM pg_temp.feedback_stage;
 """  # noqa: S608 - constant names
 COPY_SQL = f"COPY pg_temp.feedback_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-# A binary COPY sends each field in its column's binary format and names no type. ``themes`` and
-# ``raw`` are encoded here and sent as they are (psycopg's bytea): a text[] in PostgreSQL's array
-# format, and jsonb's format, a version byte and the JSON text. (psycopg's own encoders of lists
-# and JSON run in Python and cost more than the rest of the row.)
-COPY_TYPES = tuple("bytea" if name in ("themes", "raw") else kind for name, kind in STAGE_COLUMNS.items())
+# Each item is encoded here as one tuple of PostgreSQL's binary COPY format (each field's length,
+# then its value in its type's binary form), by the thread that fetches pages, so that the thread
+# writing to PostgreSQL sends a batch as one block. (psycopg's own row encoders run in the writing
+# thread, and those of lists and JSON in Python.)
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # the signature, no flags, no header extension
+COPY_TRAILER = b"\xff\xff"
+_FIELDS = Struct("!h").pack(len(STAGE_COLUMNS))
+_LENGTH = Struct("!i")
+_NULL = _LENGTH.pack(-1)
+_SMALLINT = Struct("!ih")  # its length (2), its value
+_DOUBLE = Struct("!id")
+_TIMESTAMP = Struct("!iq")  # microseconds since 2000-01-01 00:00 UTC
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _JSONB_VERSION = b"\x01"
 _TEXT_OID = 25
 _ARRAY_HEADER = Struct("!iiIii")  # dimensions, has nulls, element type, length, lower bound
 _EMPTY_ARRAY = Struct("!iiI").pack(0, 0, _TEXT_OID)
-_LENGTH = Struct("!i")
+
+
+def _field(data):
+    return _LENGTH.pack(len(data)) + data
+
+
+def _text(value):
+    return _NULL if value is None else _field(value.encode())
 
 
 def _text_array(values):
-    """A list of str in PostgreSQL's binary format of a text[] (one dimension, no nulls)."""
+    """A list of str as a text[] (one dimension, no nulls)."""
     if not values:
         return _EMPTY_ARRAY
     parts = [_ARRAY_HEADER.pack(1, 0, _TEXT_OID, len(values), 1)]
     for value in values:
-        data = value.encode()
-        parts += (_LENGTH.pack(len(data)), data)
+        parts.append(_field(value.encode()))
     return b"".join(parts)
 
 
@@ -200,39 +220,43 @@ def content_hash(text):
 
 
 def stage_row(item):
-    """The typed COPY row of a checked item, with its canonical JSON and the hash of that."""
+    """The stage's COPY tuple of a checked item (binary format), with its canonical JSON (jsonb:
+    a version byte, then the text) and the hash of that."""
     text = canonical_json(item)
+    created_at = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
     score = item.get("sentiment_score")
-    return (
-        item["id"],
-        datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
-        item.get("customer_name"),
-        item.get("customer_email"),
-        item["rating"],
-        item.get("comment"),
-        item.get("sentiment"),
-        None if score is None else float(score),
-        _text_array(item.get("themes")),
-        item["status"],
-        item.get("source") or "",
-        _JSONB_VERSION + text,
-        content_hash(text),
-    )
+    return b"".join((
+        _FIELDS,
+        _text(item["id"]),
+        _TIMESTAMP.pack(8, (created_at - _EPOCH) // _MICROSECOND),
+        _text(item.get("customer_name")),
+        _text(item.get("customer_email")),
+        _SMALLINT.pack(2, item["rating"]),
+        _text(item.get("comment")),
+        _text(item.get("sentiment")),
+        _NULL if score is None else _DOUBLE.pack(8, score),
+        _field(_text_array(item.get("themes"))),
+        _text(item["status"]),
+        _text(item.get("source") or ""),
+        _field(_JSONB_VERSION + text),
+        _text(content_hash(text)),
+    ))  # fmt: skip
 
 
-class StagedItem(tuple):
-    """A checked item as its typed stage row (``stage_item``): what feedback_upsert copies."""
+class StagedItem(NamedTuple):
+    """A checked item as its stage tuple (``stage_item``): what feedback_upsert copies."""
 
-    __slots__ = ()
+    pulseback_id: str
+    row: bytes
 
 
 def stage_item(item):
-    """Check ``item`` (MalformedItem if it breaks the contract) and turn it into its stage row.
+    """Check ``item`` (MalformedItem if it breaks the contract) and turn it into its stage tuple.
 
-    A sync may call this in the thread that fetches pages, while its writing thread waits for
-    PostgreSQL: the writing thread then only copies the rows."""
+    A sync calls this in the thread that fetches pages, while its writing thread waits for
+    PostgreSQL: the writing thread then only sends the tuples."""
     item_check(item)
-    return StagedItem(stage_row(item))
+    return StagedItem(item["id"], stage_row(item))
 
 
 def feedback_upsert(*, location, items, now, run_started):
@@ -240,8 +264,8 @@ def feedback_upsert(*, location, items, now, run_started):
     are merged (last wins)."""
     rows = {}
     for item in items:
-        row = item if isinstance(item, StagedItem) else stage_row(item)
-        rows[row[0]] = row
+        staged = item if isinstance(item, StagedItem) else StagedItem(item["id"], stage_row(item))
+        rows[staged.pulseback_id] = staged.row
     if not rows:
         return UpsertResult()
     params = {
@@ -254,9 +278,7 @@ def feedback_upsert(*, location, items, now, run_started):
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(STAGE_SQL)
         with cursor.copy(COPY_SQL) as copy:
-            copy.set_types(COPY_TYPES)
-            for row in rows.values():
-                copy.write_row(row)
+            copy.write(b"".join((COPY_HEADER, *rows.values(), COPY_TRAILER)))
         cursor.execute(UPSERT_SQL, params)
         created, updated, unchanged, changes, seen, days = cursor.fetchone()
     return UpsertResult(created, updated, unchanged, changes, seen, frozenset(days))

@@ -1,10 +1,11 @@
 """Daily roll-ups of feedback (FeedbackDaily, FeedbackDailyTag), and their monthly sums
 (FeedbackMonthly), kept current by the sync.
 
-A day is the client's local day (PostgreSQL's time zone rules). Each batch the sync writes
-refreshes the days it touched (``UpsertResult.touched_days``) in the batch's own transaction, and
-a full walk rebuilds the location's rows with the removals it marks: readers never see the
-roll-ups differ from the live rows (the feedback lists' exact totals rely on it). Both recompute
+A day is the client's local day (PostgreSQL's time zone rules). A full walk of the sync (a
+backfill, a reconcile) builds the location's rows once, at its end or wherever it stops; every
+other batch the sync writes refreshes the days it touched (``UpsertResult.touched_days``) in the
+batch's own transaction. So outside a walk under way, the roll-ups equal the live rows (the
+feedback lists' exact totals rely on it). Both recompute
 from the feedback table, so they are exact and idempotent; a refresh reads only the days asked
 for (index ranges on (location, created_at)).
 """

@@ -67,11 +67,19 @@ def test_new_items_are_stored_in_typed_columns_with_their_json_and_its_hash(loca
         big_number=2**70,
     )  # fmt: skip
 
-    result = upsert(location, [full, sparse], now=T1)
+    # Before PostgreSQL's epoch (2000-01-01), in another zone, to the microsecond; a whole score.
+    odd = item("c", created_at="1999-12-31T23:59:59.000001-02:00", sentiment_score=1, themes=["ü", ""])
 
-    assert result == UpsertResult(created=2, touched_days=frozenset({DAY}))
+    result = upsert(location, [full, sparse, odd], now=T1)
+
+    assert result == UpsertResult(
+        created=3, touched_days=frozenset({DAY, date(2000, 1, 1)})
+    )  # 02:59 on January 1 in Paris
     stored = rows(location)
-    a, b = stored["a"], stored["b"]
+    a, b, c = stored["a"], stored["b"], stored["c"]
+    assert (c.created_at, c.sentiment_score, c.themes) == (
+        datetime(2000, 1, 1, 1, 59, 59, 1, tzinfo=UTC), 1.0, ["ü", ""],
+    )  # fmt: skip
     assert (a.created_at, a.customer_name, a.customer_email, a.rating, a.comment) == (
         datetime(2026, 3, 10, 12, tzinfo=UTC), "Ana Lima", "ana@example.test", 4, "Très bon café ☕",
     )  # fmt: skip

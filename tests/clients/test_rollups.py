@@ -1,13 +1,14 @@
-"""Roll-ups (daily, and their monthly sums) always equal a GROUP BY over the live feedback rows:
-through real syncs (backfill, incremental with status changes, reconcile with removals), after
-every batch a run commits, and refreshes of explicit days."""
+"""Roll-ups (daily, and their monthly sums) equal a GROUP BY over the live feedback rows: after
+real syncs (backfill, incremental with status changes, reconcile with removals), after every batch
+outside a full walk, after a walk that stops half-way, and after refreshes of explicit days."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
 
-from clients.models import Feedback, FeedbackStatusChange, SyncKind, SyncState
+from clients.models import Feedback, FeedbackDaily, FeedbackStatusChange, SyncKind, SyncState
+from clients.pulseback import Unavailable
 from clients.rollups import feedback_daily_refresh_days
 from clients.sync import location_sync
 from tests.factories import ClientFactory, FeedbackFactory, LocationFactory, rollup
@@ -114,11 +115,14 @@ def test_rollups_equal_the_rows_after_backfill_incremental_and_reconcile(
     ) == set(gone)
 
 
-def test_rollups_equal_the_rows_after_every_batch_a_run_commits(sandbox, sandbox_account, make_location):
-    """Each batch refreshes its days in its own transaction: the lists' totals, read from the roll-ups,
-    stay exact while a sync runs (and after one that stops half-way)."""
-    email = sandbox_account(items=1300)
+def test_rollups_equal_the_rows_after_every_batch_outside_a_walk(
+    sandbox, sandbox_account, make_location, settings
+):
+    """An incremental's batches refresh their days in their own transactions: the lists' totals,
+    read from the roll-ups, stay exact while it runs."""
+    email = sandbox_account(items=2300)
     location = make_location(email)
+    settings.SYNC_INCREMENTAL_DAYS = 1000  # the whole list: several batches
     batches = []
 
     def check(run):
@@ -126,10 +130,35 @@ def test_rollups_equal_the_rows_after_every_batch_a_run_commits(sandbox, sandbox
         batches.append(run.fetched)
 
     sandbox.set_faults(status_changes_per_request=5)
-    run = location_sync(location_id=location.pk, kind=SyncKind.BACKFILL, on_progress=check)
+    run = location_sync(location_id=location.pk, kind=SyncKind.INCREMENTAL, on_progress=check)
     sandbox.clear_faults()
 
     assert run.state in (SyncState.SUCCEEDED, SyncState.PARTIAL) and len(batches) >= 3
+    assert_rollups_equal_rows(location)
+
+
+def test_a_walk_builds_the_rollups_once_and_on_its_way_out_when_it_stops(
+    sandbox, sandbox_account, make_location
+):
+    email = sandbox_account(items=2500)
+    location = make_location(email)
+    daily_rows = []
+
+    def fail_after_the_first_batch(run):
+        daily_rows.append(FeedbackDaily.objects.filter(location=location).count())
+        sandbox.set_faults(api_5xx_next=10_000)
+
+    with pytest.raises(Unavailable):
+        location_sync(location_id=location.pk, kind=SyncKind.BACKFILL, on_progress=fail_after_the_first_batch)
+    sandbox.clear_faults()
+
+    assert daily_rows[0] == 0  # the walk's batches leave the roll-ups to its end
+    assert 0 < Feedback.objects.filter(location=location).count() < 2500
+    assert_rollups_equal_rows(location)  # built on the way out
+
+    sync(location, SyncKind.BACKFILL)  # resumes the walk
+
+    assert Feedback.objects.filter(location=location).count() == 2500
     assert_rollups_equal_rows(location)
 
 

@@ -26,18 +26,23 @@ from agency.team.models import User
 from clients.models import Feedback, SyncKind, SyncRun, SyncState
 from clients.sync import location_sync
 from clients.sync_lock import STALE_RUN_ERROR
+from clients.sync_passes import AHEAD_PAGES, BATCH_ITEMS
+from clients.sync_walk import PAGE_SIZE
 from clients.tasks import sync_due_agency
 from tests.clients.sync_helpers import (  # noqa: F401 - a fixture
     committed_agency_fixture,
     in_agency,
     sandbox_location,
 )
+from tests.clients.test_rollups import assert_rollups_equal_rows
 from tests.clients.test_sync import assert_matches_ground_truth
 from tests.conftest import Api, committed
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS = 3000
-UNWRITTEN_AT_MOST = 1000  # fetched but not yet committed, at any moment (clients.sync_passes)
+# Fetched but not yet committed, at any moment: the batch being written, the pages the fetcher
+# holds ready, and the one in its hands (clients.sync_passes).
+UNWRITTEN_AT_MOST = BATCH_ITEMS + (AHEAD_PAGES + 1) * PAGE_SIZE
 
 
 def _database_url():
@@ -133,3 +138,16 @@ def test_the_schedule_supersedes_a_killed_run(committed_agency, killed):
 
     assert runs[SyncState.FAILED] == STALE_RUN_ERROR
     assert SyncState.QUEUED in runs  # due again at once: its backfill is queued anew
+
+
+def test_any_next_run_builds_the_rollups_a_killed_walk_left_behind(committed_agency, killed):
+    location = killed[0]
+
+    def incremental():
+        run = location_sync(location_id=location.pk, kind=SyncKind.INCREMENTAL)
+        assert_rollups_equal_rows(location)
+        return run
+
+    run = in_agency(committed_agency, incremental)
+
+    assert run.state == SyncState.SUCCEEDED  # its last 3 days match PulseBack's
