@@ -45,6 +45,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg import sql
 
+from agency.fanout import tasks_publish
 from clients.auth_calendar import auth_slot_book, plan_per_minute, soft_places
 from clients.models import ConnectionState, FeedbackDaily, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import expiry_margin
@@ -322,8 +323,8 @@ def _runs_create(planned, now):
 def _publish(messages):
     from clients.tasks import sync_location
 
-    with sync_location.app.producer_or_acquire() as producer, producer.batch():
-        for location_id, kind, run_id, countdown in messages:
-            sync_location.apply_async(
-                (location_id, kind, run_id), countdown=countdown or None, producer=producer
-            )
+    calls = (
+        {"args": (location_id, kind, run_id), "countdown": countdown or None}
+        for location_id, kind, run_id, countdown in messages
+    )
+    tasks_publish(sync_location, calls)

@@ -9,13 +9,16 @@ import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client as HttpClient
+from redis import Redis
 
 from agency.api.services import api_token_create
+from agency.celery import app
 from agency.models import Agency
 from agency.services import agency_create
 from agency.team.models import Role, User
@@ -281,3 +284,18 @@ def api_for(agency, make_user, owner):
         return Api(agency, raw)
 
     return make
+
+
+@contextmanager
+def published(task):
+    """The messages the block publishes to ``task``'s queue (taken off the broker), oldest first."""
+    queue = app.amqp.router.route({}, task.name, None, None, task)["queue"].name
+    with app.connection_for_write() as conn:
+        broker = Redis(connection_pool=conn.default_channel.client.connection_pool)
+        key = conn.transport_options.get("global_keyprefix", "") + queue
+        before = broker.llen(key)
+        messages = []
+        yield messages
+        added = broker.llen(key) - before
+        messages.extend(json.loads(raw) for raw in reversed(broker.lrange(key, 0, added - 1)))  # the newest
+        broker.ltrim(key, added, -1)

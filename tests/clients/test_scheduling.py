@@ -1,6 +1,7 @@
 """The sync schedule: intervals from each location's feedback rate, sign-ins planned within the budget,
 and the beat's fan-out."""
 
+import base64
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -9,15 +10,14 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import override_settings
-from redis import Redis
 
-from agency.celery import app
 from agency.models import Agency
 from clients.auth_calendar import auth_floor_set, plan_per_minute, soft_places
 from clients.auth_outlook import auth_budget_outlook, auth_floor_refresh
 from clients.models import ConnectionState, FeedbackDaily, SyncKind, SyncRun, SyncState
 from clients.scheduling import Candidate, Policy, syncs_plan
 from clients.tasks import sync_due_agency, sync_due_locations, sync_location
+from tests.conftest import published
 from tests.factories import LocationFactory
 
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
@@ -213,9 +213,13 @@ def _rate(location, per_day):
         )
 
 
+def task_args(message):
+    return tuple(json.loads(base64.b64decode(message["body"]))[0])
+
+
 @time_machine.travel(NOW, tick=False)
 def test_an_agencys_tick_records_its_runs_and_queues_them_once_committed(
-    agency, monkeypatch, django_capture_on_commit_callbacks
+    agency, django_capture_on_commit_callbacks
 ):
     busy = LocationFactory(last_synced_at=NOW - timedelta(minutes=20), backfilled_at=NOW - timedelta(hours=2),
                            token_expires_at=NOW + timedelta(minutes=40))  # fmt: skip
@@ -228,10 +232,7 @@ def test_an_agencys_tick_records_its_runs_and_queues_them_once_committed(
     LocationFactory(state=ConnectionState.INVALID_CREDENTIALS)
     waiting = LocationFactory()
     SyncRun.objects.create(location=waiting, kind=SyncKind.BACKFILL, state=SyncState.QUEUED)
-    sent = []
-    monkeypatch.setattr(sync_location, "apply_async", lambda args, **options: sent.append((args, options)))
-
-    with django_capture_on_commit_callbacks(execute=True):
+    with published(sync_location) as sent, django_capture_on_commit_callbacks(execute=True):
         queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
 
     runs = {
@@ -240,13 +241,15 @@ def test_an_agencys_tick_records_its_runs_and_queues_them_once_committed(
     }
     assert queued == 2 and set(runs) == {busy.pk, new.pk} and quiet.pk not in runs
     assert (runs[busy.pk].kind, runs[new.pk].kind) == (SyncKind.INCREMENTAL, SyncKind.BACKFILL)
-    messages = {args[0]: (args, options) for args, options in sent}
+    messages = {task_args(message)[0]: (task_args(message), message["headers"]) for message in sent}
+    assert len(sent) == 2 and {headers["task"] for _, headers in messages.values()} == {sync_location.name}
+    assert {headers["_schema_name"] for _, headers in messages.values()} == {agency.schema_name}
     assert messages[busy.pk][0] == (busy.pk, SyncKind.INCREMENTAL, runs[busy.pk].pk)
-    assert messages[busy.pk][1]["countdown"] is None  # its token is still good: at once
+    assert messages[busy.pk][1]["eta"] is None  # its token is still good: at once
     assert messages[new.pk][0] == (new.pk, SyncKind.BACKFILL, runs[new.pk].pk)
-    # A run's queued_at is when it is planned to start: the countdown of its message.
-    assert runs[new.pk].queued_at == NOW + timedelta(seconds=messages[new.pk][1]["countdown"] or 0)
-    assert len({id(options["producer"]) for _, options in sent}) == 1  # one broker connection
+    # A run's queued_at is when it is planned to start: the ETA of its message.
+    eta = messages[new.pk][1]["eta"]
+    assert runs[new.pk].queued_at == (datetime.fromisoformat(eta) if eta else NOW)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -276,15 +279,9 @@ def test_the_operators_outlook_adds_up_what_the_agencies_locations_need(agency, 
 
 def test_the_beat_publishes_one_message_per_agency_through_the_broker(db):
     schemas = set(Agency.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
-    with app.connection_for_write() as conn:
-        broker = Redis(connection_pool=conn.default_channel.client.connection_pool)
-        queue = conn.transport_options.get("global_keyprefix", "") + "sync"
-        before = broker.llen(queue)
 
+    with published(sync_due_agency) as messages:
         assert sync_due_locations.run(kind=SyncKind.INCREMENTAL) == len(schemas)
 
-        added = broker.llen(queue) - before
-        messages = [json.loads(raw) for raw in broker.lrange(queue, 0, added - 1)]  # the newest
-        broker.ltrim(queue, added, -1)
     assert sorted(m["headers"]["_schema_name"] for m in messages) == sorted(schemas)
     assert {m["headers"]["task"] for m in messages} == {"clients.tasks.sync_due_agency"}

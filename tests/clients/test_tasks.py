@@ -4,11 +4,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from agency.models import Agency
 from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import Unavailable
 from clients.sync_lock import STALE_RUN_ERROR, sync_lock_acquire, sync_lock_release
-from clients.tasks import sync_due_agency, sync_due_locations, sync_location
+from clients.tasks import sync_due_agency, sync_location
 
 
 def test_invalid_credentials_are_recorded_and_not_retried(sandbox_account, make_location):
@@ -46,19 +45,6 @@ def test_a_paused_location_is_not_synced(sandbox_account, make_location):
 
 def test_a_removed_location_is_skipped_quietly(agency):
     sync_location.run(999_999, SyncKind.INCREMENTAL)
-
-
-def test_beat_fans_out_one_task_per_agency(agency, other_agency, monkeypatch):
-    schemas = []
-    monkeypatch.setattr(
-        sync_due_agency, "apply_async", lambda **options: schemas.append(options["headers"]["_schema_name"])
-    )
-
-    queued = sync_due_locations.run(kind=SyncKind.INCREMENTAL)
-
-    every_agency = Agency.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
-    assert queued == len(schemas) and sorted(schemas) == sorted(every_agency)
-    assert {agency.schema_name, other_agency.schema_name} <= set(schemas)
 
 
 def test_an_agencys_tick_queues_its_due_locations_stalest_first(

@@ -3,7 +3,6 @@ webhooks stop (no PulseBack traffic at all), and nothing is deleted. Resuming re
 the work that waited included."""
 
 import time
-from unittest import mock
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -22,7 +21,7 @@ from agency.webhooks import transport
 from agency.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from clients.models import Client, Feedback, Location, SyncKind, SyncRun
 from clients.tasks import sync_due_locations, sync_location
-from tests.conftest import PASSWORD, SANDBOX_PASSWORD, committed, host_client
+from tests.conftest import PASSWORD, SANDBOX_PASSWORD, committed, host_client, published
 from tests.factories import ClientFactory
 
 
@@ -163,9 +162,9 @@ def test_periodic_work_leaves_suspended_agencies_out(agency, other_agency):
     connection.set_schema_to_public()
     Agency.objects.filter(pk=other_agency.pk).update(suspended_at=timezone.now())
 
-    with mock.patch.object(usage_refresh, "apply_async") as queue:
+    with published(usage_refresh) as messages:
         queued = agencies_each(usage_refresh)
 
-    schemas = [call.kwargs["headers"]["_schema_name"] for call in queue.call_args_list]
+    schemas = [message["headers"]["_schema_name"] for message in messages]
     assert queued == len(schemas)
     assert "agency_alpha" in schemas and "agency_beta" not in schemas
