@@ -35,12 +35,12 @@ database, and ``sync_runs_schedule`` is an agency's whole tick (clients.tasks.sy
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg import sql
@@ -83,6 +83,7 @@ class Candidate:
     retry_at: datetime | None
     items_per_hour: float
     in_progress: bool = False  # a run is queued or running
+    lost: bool = False  # a run deferred whose resumption never came
 
 
 @dataclass(frozen=True)
@@ -219,28 +220,38 @@ def syncs_plan(*, candidates, now, schema, kind=SyncKind.INCREMENTAL):
 # --- Reading the plan's input from the agency's database ---
 
 
-def feedback_rates(*, now):
-    """Items an hour per location over the last RATE_DAYS days, from the daily roll-ups."""
-    since = (now - timedelta(days=RATE_DAYS)).date()
-    rows = FeedbackDaily.objects.filter(day__gt=since).values("location_id").annotate(items=Sum("count"))
-    return {row["location_id"]: row["items"] / (RATE_DAYS * 24) for row in rows}
-
-
 def locations_due(*, now=None):
     """The agency's locations that may sync (not paused, not waiting for a new password), as plan
-    candidates; those with a run queued, running or deferred are marked ``in_progress``."""
+    candidates, with their feedback rate (items an hour over the last RATE_DAYS days, from the
+    daily roll-ups); those with a run queued, running or deferred are marked ``in_progress``, and
+    those whose deferred run was never resumed ``lost``. One query: the tick runs it in every
+    agency."""
     now = timezone.now() if now is None else now
     active = SyncRun.objects.filter(location_id=OuterRef("pk"), state__in=SYNC_ACTIVE)
+    lost = SyncRun.objects.filter(
+        location_id=OuterRef("pk"), state=SyncState.DEFERRED, retry_at__lt=now - DEFERRED_GRACE
+    )
+    recent = (
+        FeedbackDaily.objects.filter(
+            location_id=OuterRef("pk"), day__gt=(now - timedelta(days=RATE_DAYS)).date()
+        )
+        .values("location_id")
+        .annotate(items=Sum("count"))
+        .values("items")
+    )
     rows = (
         Location.objects.exclude(state__in=[ConnectionState.PAUSED, ConnectionState.INVALID_CREDENTIALS])
-        .annotate(in_progress=Exists(active))
+        .annotate(in_progress=Exists(active), lost=Exists(lost), recent_items=Subquery(recent))
         .values_list(
             "pk", "last_synced_at", "backfilled_at", "token_expires_at", "token_lifetime", "sync_retry_at",
-            "in_progress",
+            "in_progress", "lost", "recent_items",
         )
     )  # fmt: skip
-    rates = feedback_rates(now=now)
-    return [Candidate(*row[:6], items_per_hour=rates.get(row[0], 0.0), in_progress=row[6]) for row in rows]
+    hours = RATE_DAYS * 24
+    return [
+        Candidate(*row[:6], items_per_hour=(row[8] or 0) / hours, in_progress=row[6], lost=row[7])
+        for row in rows
+    ]
 
 
 def auth_demand_record(*, schema, candidates, now):
@@ -271,11 +282,11 @@ def sync_runs_schedule(*, kind=SyncKind.INCREMENTAL, now=None):
     """The agency's tick: plan its due syncs, record their runs in one statement, and queue them
     once committed through one broker connection, pipelined. Returns the planned syncs."""
     now = timezone.now() if now is None else now
-    # A deferred run whose resumption never came is sent again (as any path asking for a sync does).
-    lost = SyncRun.objects.filter(state=SyncState.DEFERRED, retry_at__lt=now - DEFERRED_GRACE)
-    for location_id in lost.values_list("location_id", flat=True).distinct():
-        sync_queue(location=Location(pk=location_id), kind=kind)
     candidates = locations_due(now=now)
+    # A deferred run whose resumption never came is sent again (as any path asking for a sync does).
+    for candidate in candidates:
+        if candidate.lost:
+            sync_queue(location=Location(pk=candidate.location_id), kind=kind)
     auth_demand_record(schema=connection.schema_name, candidates=candidates, now=now)
     planned = syncs_plan(candidates=candidates, now=now, schema=connection.schema_name, kind=kind)
     with transaction.atomic():
@@ -292,7 +303,21 @@ def _runs_create(planned, now):
     fields."""
     if not planned:
         return {}
-    sample = SyncRun(location_id=0, kind=SyncKind.INCREMENTAL, state=SyncState.QUEUED, queued_at=now)
+    statement, params = _runs_insert()
+    with connection.cursor() as cursor:
+        starts = [now + timedelta(seconds=s.countdown) for s in planned]
+        cursor.execute(
+            statement, [*params, [s.location_id for s in planned], [s.kind for s in planned], starts]
+        )
+        return {location_id: run_id for run_id, location_id in cursor.fetchall()}
+
+
+@lru_cache(maxsize=1)
+def _runs_insert():
+    """The INSERT of queued runs, and its parameters but the three arrays (each run's location,
+    kind and start): every other column takes its default (none depends on the time). Built once
+    per process: the tick runs it in every agency."""
+    sample = SyncRun(location_id=0, kind=SyncKind.INCREMENTAL, state=SyncState.QUEUED)
     columns, values, params = [], [], []
     for field in SyncRun._meta.concrete_fields:
         if field.primary_key:
@@ -312,12 +337,7 @@ def _runs_create(planned, now):
         columns=sql.SQL(", ").join(columns),
         values=sql.SQL(", ").join(values),
     )
-    with connection.cursor() as cursor:
-        starts = [now + timedelta(seconds=s.countdown) for s in planned]
-        cursor.execute(
-            statement, [*params, [s.location_id for s in planned], [s.kind for s in planned], starts]
-        )
-        return {location_id: run_id for run_id, location_id in cursor.fetchall()}
+    return statement, tuple(params)
 
 
 def _publish(messages):

@@ -285,3 +285,24 @@ def test_the_beat_publishes_one_message_per_agency_through_the_broker(db):
 
     assert sorted(m["headers"]["_schema_name"] for m in messages) == sorted(schemas)
     assert {m["headers"]["task"] for m in messages} == {"clients.tasks.sync_due_agency"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_agencys_tick_sends_again_a_deferred_run_whose_resumption_never_came(
+    agency, django_capture_on_commit_callbacks
+):
+    location = LocationFactory(
+        last_synced_at=NOW, backfilled_at=NOW, token_expires_at=NOW + timedelta(hours=1)
+    )
+    lost = SyncRun.objects.create(
+        location=location, kind=SyncKind.BACKFILL, state=SyncState.DEFERRED, retry_at=NOW - timedelta(hours=1)
+    )
+    waiting = SyncRun.objects.create(
+        location=LocationFactory(), kind=SyncKind.BACKFILL, state=SyncState.DEFERRED, retry_at=NOW
+    )  # its resumption is not late
+
+    with published(sync_location) as sent, django_capture_on_commit_callbacks(execute=True):
+        sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+
+    assert [task_args(message) for message in sent] == [(location.pk, SyncKind.BACKFILL, lost.pk)]
+    assert SyncRun.objects.get(pk=waiting.pk).state == SyncState.DEFERRED
