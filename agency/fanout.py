@@ -17,6 +17,7 @@ def tasks_publish(task, calls):
     in the schema its headers name (tenant-schemas-celery's header), else in the current one."""
     amqp = task.app.amqp
     route = amqp.router.route({}, task.name, None, None, task)
+    declare = None  # the first message declares the queue; the others need not ask again
     count = 0
     with task.app.producer_or_acquire() as producer, producer.batch():
         for call in calls:
@@ -28,8 +29,8 @@ def tasks_publish(task, calls):
                 countdown=call.get("countdown"),
             )
             headers = headers_with_schema(call.get("headers"))
-            amqp.send_task_message(producer, task.name, message, headers=headers, **route)
-            count += 1
+            amqp.send_task_message(producer, task.name, message, headers=headers, declare=declare, **route)
+            declare, count = [], count + 1
     return count
 
 

@@ -81,23 +81,19 @@ def sync_lock_release(*, location_id, owner):
     )
 
 
-def _lock_lost(location, now):
-    return (
-        not location.sync_lock_owner
-        or location.sync_lock_expires_at is None
-        or location.sync_lock_expires_at <= now
-        or _owner_is_dead(location.sync_lock_owner)
-    )
+def _lock_lost(owner, expires_at, now):
+    return not owner or expires_at is None or expires_at <= now or _owner_is_dead(owner)
 
 
 def sync_runs_fail_stale(*, location=None):
     """Fail the running runs whose worker is gone (lock released, expired, or its process dead), of
     one location or of the whole agency, so that the next request from any path starts afresh."""
     now = timezone.now()
-    runs = SyncRun.objects.filter(state=SyncState.RUNNING).select_related("location")
+    runs = SyncRun.objects.filter(state=SyncState.RUNNING)
     if location is not None:
         runs = runs.filter(location_id=location.pk)
-    stale = [run.pk for run in runs if _lock_lost(run.location, now)]
+    locks = runs.values_list("pk", "location__sync_lock_owner", "location__sync_lock_expires_at")
+    stale = [pk for pk, owner, expires_at in locks if _lock_lost(owner, expires_at, now)]
     if stale:
         SyncRun.objects.filter(pk__in=stale, state=SyncState.RUNNING).update(
             state=SyncState.FAILED, finished_at=now, error=STALE_RUN_ERROR
