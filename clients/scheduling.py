@@ -301,8 +301,7 @@ def sync_runs_schedule(*, kind=SyncKind.INCREMENTAL, now=None):
 def _runs_create(planned, now):
     """Record a queued run of each planned sync in one INSERT (bulk_create would compile every row
     in Python: most of a large tick); ``{location id: run id}``. A run's ``queued_at`` is when it
-    is planned to start. Columns and values come from the model, so the statement follows its
-    fields."""
+    is planned to start."""
     if not planned:
         return {}
     statement, params = _runs_insert()
@@ -317,8 +316,9 @@ def _runs_create(planned, now):
 @lru_cache(maxsize=1)
 def _runs_insert():
     """The INSERT of queued runs, and its parameters but the three arrays (each run's location,
-    kind and start): every other column takes its default (none depends on the time). Built once
-    per process: the tick runs it in every agency."""
+    kind and start): every other column takes its default (none depends on the time). Columns and
+    values come from the model, so the statement follows its fields. Built once per process: the
+    tick runs it in every agency."""
     sample = SyncRun(location_id=0, kind=SyncKind.INCREMENTAL, state=SyncState.QUEUED)
     columns, values, params = [], [], []
     for field in SyncRun._meta.concrete_fields:
