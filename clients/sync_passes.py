@@ -39,12 +39,13 @@ from hashlib import blake2b
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agency import events
 from clients.feedback_items import MalformedItem, StagedItem, feedback_upsert, stage_item
-from clients.models import Feedback, Location, Status, SyncKind, SyncRun
+from clients.models import Feedback, FeedbackMonthly, Location, Status, SyncKind, SyncRun
 from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh_days
 from clients.sessions import LocationTokens
 from clients.sync_relay import TokenRequest, TokensFromWriter, fetch_ahead
@@ -126,6 +127,8 @@ class Passes:
         # Rows written that the roll-ups do not reflect yet: a walk's batches (or, with a walk's
         # cursor left behind, those of a walk whose worker was killed).
         self.rollups_behind = bool(location.sync_cursor)
+        # The next batch is probably all new: the last one was (or a walk starts on an empty location).
+        self.expect_new = False
 
     def wait_for_budget(self, seconds):
         """Wait for the sign-in budget if what is left of the wait budget allows (else False)."""
@@ -175,8 +178,11 @@ class Passes:
         with transaction.atomic():
             written_at = timezone.now()
             result = feedback_upsert(
-                location=self.location, items=valid, now=written_at, run_started=self.pass_started
-            )
+                location=self.location, items=valid, now=written_at, run_started=self.pass_started,
+                expect_new=self.expect_new,
+            )  # fmt: skip
+            if valid:
+                self.expect_new = result.created == len(valid)
             if cursor is None:
                 feedback_daily_refresh_days(location=self.location, days=result.touched_days)
             else:
@@ -257,14 +263,19 @@ class Passes:
             logger.info("location %s: resuming a full walk at offset %s", self.location.pk, cursor.offset)
         else:
             cursor, self.pass_started, self.walk_malformed = None, timezone.now(), {}
+        # A walk that starts on an empty location (a first backfill) inserts, and has nothing to
+        # mark removed: every row it finds at its end was written since it started.
+        empty = not saved and not Feedback.objects.filter(location=self.location).exists()
+        self.expect_new = self.expect_new or empty
         walk = self.stream(days=None, cursor=cursor, durable=True)
         with transaction.atomic():
             if walk.proven:
-                self.run.removed += (
-                    Feedback.objects.filter(location=self.location, removed_at__isnull=True)
-                    .filter(last_seen_at__lt=self.pass_started)
-                    .update(removed_at=timezone.now())
-                )
+                if not empty:
+                    self.run.removed += (
+                        Feedback.objects.filter(location=self.location, removed_at__isnull=True)
+                        .filter(last_seen_at__lt=self.pass_started)
+                        .update(removed_at=timezone.now())
+                    )
                 self.location.malformed_items, self.malformed = self.walk_malformed, {}
             else:
                 logger.warning("location %s: PulseBack's pages were not in the expected order; "
@@ -305,7 +316,15 @@ class Passes:
 
     def _stored_counts(self, days, started, ended):
         """Live stored items by status (None: all), as (fewest, most) over the time the counts took
-        (the ``days`` window moves meanwhile; PulseBack's times are whole seconds)."""
+        (the ``days`` window moves meanwhile; PulseBack's times are whole seconds). The whole list's
+        are read from the monthly roll-ups when they are current (they equal the rows then): a
+        few rows a year instead of every item."""
+        if not days and not self.rollups_behind:
+            sums = FeedbackMonthly.objects.filter(location=self.location).aggregate(
+                **{status: Coalesce(Sum(f"status_{status}"), 0) for status in STATUSES}
+            )
+            counts = {**sums, None: sum(sums.values())}
+            return counts, counts
         stored = Feedback.objects.filter(location=self.location, removed_at__isnull=True)
         if days:
             widest = datetime.fromtimestamp(started - days * DAY_SECONDS - 1, tz=UTC)

@@ -212,3 +212,38 @@ def test_items_staged_ahead_are_checked_and_written_like_raw_ones(location):
     stored = rows(location)
     assert (stored["a"].raw, stored["b"].raw, stored["b"].rating) == (item("a"), item("b", rating=3), 3)
     assert stored["a"].content_hash == content_hash(canonical_json(item("a")))
+
+
+def test_a_batch_guessed_new_is_inserted_with_what_an_upsert_would_say(location):
+    result = feedback_upsert(location=location, items=[item("a"), item("b")], now=T1, run_started=T1,
+                             expect_new=True)  # fmt: skip
+
+    assert result == UpsertResult(created=2, touched_days=frozenset({DAY}))
+    assert (rows(location)["a"].raw, rows(location)["a"].first_seen_at) == (item("a"), T1)
+
+
+@pytest.mark.parametrize("expect_new", [False, True])
+def test_a_wrong_guess_of_new_items_changes_nothing_in_the_outcome(location, expect_new):
+    upsert(location, [item("seen"), item("moved"), item("gone"), item("again")], now=T1)
+    Feedback.objects.filter(location=location, pulseback_id="gone").update(removed_at=T1)
+    upsert(location, [item("again")], now=T2)  # seen earlier in this run
+    batch = [
+        item("new", created_at="2026-03-20T10:00:00Z"),
+        item("seen"),
+        item("moved", status="resolved"),
+        item("gone"),
+        item("again"),
+    ]
+
+    result = feedback_upsert(location=location, items=batch, now=T3, run_started=T2, expect_new=expect_new)
+
+    assert result == UpsertResult(
+        created=1, updated=2, unchanged=2, status_changes=1, seen_earlier_in_run=1,
+        touched_days=frozenset({DAY, date(2026, 3, 20)}),
+    )  # fmt: skip
+    stored = rows(location)
+    assert (stored["moved"].status, stored["gone"].removed_at, stored["new"].first_seen_at) == (
+        "resolved", None, T3,
+    )  # fmt: skip
+    history = FeedbackStatusChange.objects.values_list("feedback__pulseback_id", "old_status", "new_status")
+    assert list(history) == [("moved", "new", "resolved")]
