@@ -186,8 +186,7 @@ written AS (
 ),
 seen AS (
     UPDATE clients_feedback f SET last_seen_at = %(now)s
-    WHERE f.location_id = %(location)s AND f.pulseback_id = ANY(ARRAY(
-        SELECT p.pulseback_id FROM previous p WHERE p.same AND p.last_seen_at < %(run_started)s))
+    WHERE f.id = ANY(ARRAY(SELECT p.id FROM previous p WHERE p.same AND p.last_seen_at < %(run_started)s))
 ),
 history AS (
     INSERT INTO clients_feedbackstatuschange (feedback_id, old_status, new_status, seen_at)
@@ -212,8 +211,9 @@ FROM previous
 """
 
 
-# The items of a batch guessed all new (``feedback_upsert(expect_new=True)``): inserted, those
-# already stored left alone (no index probe before the insert's own, no status history to look for).
+# The items of a batch guessed all new (``feedback_upsert(expect_new=True)``): inserted, and taken
+# off the stage; those already stored stay there for the upsert. (No index probe before the
+# insert's own, no status history to look for.)
 INSERT_NEW_SQL = """
 WITH inserted AS (
     INSERT INTO clients_feedback (
@@ -225,7 +225,10 @@ WITH inserted AS (
         s.raw, s.content_hash, %(now)s, %(now)s, NULL
     FROM pg_temp.feedback_stage s
     ON CONFLICT (location_id, pulseback_id) DO NOTHING
-    RETURNING created_at
+    RETURNING pulseback_id, created_at
+),
+staged AS (
+    DELETE FROM pg_temp.feedback_stage s USING inserted i WHERE s.pulseback_id = i.pulseback_id
 )
 SELECT count(*), ARRAY(SELECT DISTINCT (created_at AT TIME ZONE %(tz)s)::date FROM inserted) FROM inserted
 """
@@ -289,8 +292,8 @@ def feedback_upsert(*, location, items, now, run_started, expect_new=False):
     are merged (last wins).
 
     ``expect_new``: the caller guesses that none of the items is stored yet (a first backfill).
-    They are inserted first, and only when some were already stored does the whole batch go
-    through the upsert as well: the same result either way, faster when the guess is right."""
+    They are inserted first, and only those already stored go through the upsert: the same result
+    either way, faster when the guess is right."""
     rows = {}
     for item in items:
         staged = item if isinstance(item, StagedItem) else StagedItem(item["id"], stage_row(item))
@@ -316,8 +319,14 @@ def feedback_upsert(*, location, items, now, run_started, expect_new=False):
                 return UpsertResult(created=inserted, touched_days=frozenset(new_days))
         cursor.execute(UPSERT_SQL, params)
         created, updated, unchanged, changes, seen, days = cursor.fetchone()
-    # The rows just inserted were found again by the upsert: stored unchanged, seen in this run.
-    return UpsertResult(
-        created=created + inserted, updated=updated, unchanged=unchanged - inserted, status_changes=changes,
-        seen_earlier_in_run=seen - inserted, touched_days=frozenset(new_days + days),
-    )  # fmt: skip
+    return UpsertResult(created + inserted, updated, unchanged, changes, seen, frozenset(new_days + days))
+
+
+def feedback_statistics_refresh():
+    """Refresh the planner's statistics of the feedback table's locations (a sample, whatever the
+    table's size: tens of milliseconds). Until they include a location, PostgreSQL takes it for
+    one with no rows, and may look an item up by the location's newest-first index (reading the
+    location's rows one by one) instead of the (location, id) one: harmless on an empty location,
+    quadratic on a large one. A backfill calls this when done, without waiting for autovacuum."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_feedback (location_id)")

@@ -44,7 +44,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agency import events
-from clients.feedback_items import MalformedItem, StagedItem, feedback_upsert, stage_item
+from clients.feedback_items import (
+    MalformedItem,
+    StagedItem,
+    feedback_statistics_refresh,
+    feedback_upsert,
+    stage_item,
+)
 from clients.models import Feedback, FeedbackMonthly, Location, Status, SyncKind, SyncRun
 from clients.rollups import feedback_daily_rebuild, feedback_daily_refresh_days
 from clients.sessions import LocationTokens
@@ -129,6 +135,9 @@ class Passes:
         self.rollups_behind = bool(location.sync_cursor)
         # The next batch is probably all new: the last one was (or a walk starts on an empty location).
         self.expect_new = False
+        # The rows the last batch of this pass wrote, by id: walks ask each page with a one-item
+        # overlap, so the next batch starts with one of them, which needs no writing if unchanged.
+        self.last_written, self.last_written_pass = {}, None
 
     def wait_for_budget(self, seconds):
         """Wait for the sign-in budget if what is left of the wait budget allows (else False)."""
@@ -175,14 +184,19 @@ class Passes:
         """Store items (one transaction), with the walk's ``cursor`` when given, else with the
         roll-ups of the days they touched."""
         valid = self._valid(items)
+        if self.last_written_pass == self.pass_started:
+            valid = [item for item in valid if self.last_written.get(item.pulseback_id) != item.row]
         with transaction.atomic():
             written_at = timezone.now()
             result = feedback_upsert(
                 location=self.location, items=valid, now=written_at, run_started=self.pass_started,
                 expect_new=self.expect_new,
             )  # fmt: skip
-            if valid:
-                self.expect_new = result.created == len(valid)
+            if valid:  # all new, but for items written earlier in this run
+                self.expect_new = bool(result.created) and result.unchanged == result.seen_earlier_in_run
+                self.expect_new &= not result.updated
+            self.last_written = {item.pulseback_id: item.row for item in valid}
+            self.last_written_pass = self.pass_started
             if cursor is None:
                 feedback_daily_refresh_days(location=self.location, days=result.touched_days)
             else:
@@ -286,6 +300,8 @@ class Passes:
                 sync_cursor=None, malformed_items=self.location.malformed_items
             )
             self.save_run()
+        if empty:
+            feedback_statistics_refresh()
         self.walk_malformed = None
         self.walked = True
 

@@ -417,3 +417,22 @@ def test_the_whole_list_check_counts_from_the_month_roll_ups_unless_a_walk_left_
     run, rows, months = check_reads(SyncKind.FOLLOW_UP)
     assert (run.state, run.created, rows, months) == (SyncState.SUCCEEDED, 3, 1, 0)
     assert_matches_ground_truth(location, sandbox.ground_truth(email))
+
+
+def test_a_first_backfill_leaves_the_planner_looking_items_up_by_location_and_id(
+    sandbox, sandbox_account, make_location
+):
+    sync(make_location(sandbox_account(items=300)), SyncKind.BACKFILL)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_feedback")  # as autovacuum would: the next location is unknown
+    location = make_location(sandbox_account(items=600))
+
+    sync(location, SyncKind.BACKFILL)
+
+    with connection.cursor() as cursor:  # the item lookup of the sync's upsert
+        cursor.execute(
+            "EXPLAIN SELECT id FROM clients_feedback WHERE location_id = %s AND pulseback_id = %s",
+            [location.pk, "any"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "feedback_unique_per_location" in plan or "pulseback_id_key" in plan, plan
