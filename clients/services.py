@@ -10,13 +10,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import CASCADE
 from django.utils import timezone
 
 from agency import netguard
 from agency.operator.plans import plan_limit_check
 from agency.team.audit import audit_record
 from clients import onboarding
-from clients.models import Client, ConnectionState, Location, SyncKind, SyncRun, SyncState
+from clients.models import Client, ConnectionState, Feedback, Location, SyncKind, SyncRun, SyncState
 from clients.rollups import feedback_daily_rebuild
 from clients.sessions import location_endpoints
 from clients.sync_lock import sync_runs_fail_stale
@@ -155,19 +156,26 @@ def client_update(*, actor, client, **changes):
     return client
 
 
+def _sql_cascade_delete(cursor, model, where, params):
+    """DELETE ``model``'s rows matching ``where`` (SQL on its table), and first, the same way, every
+    row that cascades from them (status history, handling, notes and their mentions: whatever
+    points at them now or later), without loading any into memory."""
+    table, pk = model._meta.db_table, model._meta.pk.column
+    for relation in model._meta.get_fields(include_hidden=True):
+        if relation.auto_created and not relation.concrete and relation.on_delete is CASCADE:
+            dependent = f"{relation.field.column} IN (SELECT {pk} FROM {table} WHERE {where})"  # noqa: S608
+            _sql_cascade_delete(cursor, relation.related_model, dependent, params)
+    cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 - names from the models
+
+
 @transaction.atomic
 def client_remove(*, actor, client):
-    """Delete a client with its locations, feedback and history. Feedback goes in two SQL
-    statements (not loaded into memory: a client can have millions of items)."""
+    """Delete a client with its locations, feedback and history. Feedback, and what hangs from it,
+    goes in SQL statements (a client can have millions of items)."""
     client = Client.objects.select_for_update().get(pk=client.pk)
     audit_record(actor=actor, action="client.removed", target=client)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM clients_feedbackstatuschange WHERE feedback_id IN "
-            "(SELECT id FROM clients_feedback WHERE client_id = %s)",
-            [client.pk],
-        )
-        cursor.execute("DELETE FROM clients_feedback WHERE client_id = %s", [client.pk])
+        _sql_cascade_delete(cursor, Feedback, "client_id = %s", [client.pk])
     client.delete()
 
 

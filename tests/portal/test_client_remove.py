@@ -4,14 +4,18 @@ import pytest
 
 from agency.team.models import Role
 from clients.models import Client, Feedback, FeedbackDaily, FeedbackStatusChange
+from clients.workflow.models import FeedbackHandling, FeedbackNote
 from tests.conftest import host_client, login_redirect
 from tests.factories import FeedbackFactory, rollup
 
 
 @pytest.fixture
-def item(agency):
+def item(agency, owner):
     item = FeedbackFactory()
     FeedbackStatusChange.objects.create(feedback=item, old_status="new", new_status="reviewed")
+    FeedbackHandling.objects.create(feedback=item, assignee=owner)
+    note = FeedbackNote.objects.create(feedback=item, author=owner, author_label="Owner", body="Call back")
+    note.mentions.add(owner)
     rollup(item.client)
     return item
 
@@ -26,6 +30,8 @@ def test_confirmation_then_removal_of_everything(item, agency, owner):
     assert removed.status_code == 302 and removed["Location"] == "/"
     assert not Client.objects.exists() and not Feedback.objects.exists()
     assert not FeedbackDaily.objects.exists() and not FeedbackStatusChange.objects.exists()
+    assert not FeedbackHandling.objects.exists() and not FeedbackNote.objects.exists()
+    assert not FeedbackNote.mentions.through.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.CLIENT_VIEWER])
