@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import CASCADE
+from django.db.models import CASCADE, SET_NULL
 from django.utils import timezone
 
 from agency import netguard
@@ -157,14 +157,20 @@ def client_update(*, actor, client, **changes):
 
 
 def _sql_cascade_delete(cursor, model, where, params):
-    """DELETE ``model``'s rows matching ``where`` (SQL on its table), and first, the same way, every
-    row that cascades from them (status history, handling, notes and their mentions: whatever
-    points at them now or later), without loading any into memory."""
+    """DELETE ``model``'s rows matching ``where`` (SQL on its table), as the ORM would but without
+    loading any into memory: first, the same way, every row that cascades from them (status
+    history, handling, notes and their mentions: whatever points at them now or later), and the
+    references to them that are set to NULL instead (an alert's item)."""
     table, pk = model._meta.db_table, model._meta.pk.column
     for relation in model._meta.get_fields(include_hidden=True):
-        if relation.auto_created and not relation.concrete and relation.on_delete is CASCADE:
-            dependent = f"{relation.field.column} IN (SELECT {pk} FROM {table} WHERE {where})"  # noqa: S608
+        if not relation.auto_created or relation.concrete:
+            continue
+        column, dependent_table = relation.field.column, relation.related_model._meta.db_table
+        dependent = f"{column} IN (SELECT {pk} FROM {table} WHERE {where})"  # noqa: S608 - names from the models
+        if relation.on_delete is CASCADE:
             _sql_cascade_delete(cursor, relation.related_model, dependent, params)
+        elif relation.on_delete is SET_NULL:
+            cursor.execute(f"UPDATE {dependent_table} SET {column} = NULL WHERE {dependent}", params)  # noqa: S608
     cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 - names from the models
 
 
