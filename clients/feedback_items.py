@@ -6,7 +6,7 @@ written a batch at a time: Python encodes each as a row of typed columns and has
 canonical JSON, a binary COPY stages the batch in a temporary table, and one
 SQL statement upserts from it (rewriting only rows whose hash differs),
 records status changes and counts what was created, updated and unchanged. A batch the caller
-guesses all new is inserted first, and upserted only if some of it was stored already.
+guesses all new is inserted first; only its items already stored go through the upsert.
 """
 
 import json
