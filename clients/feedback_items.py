@@ -6,7 +6,7 @@ written a batch at a time: Python encodes each as a row of typed columns and has
 canonical JSON, a binary COPY stages the batch in a temporary table, and one
 SQL statement upserts from it (rewriting only rows whose hash differs),
 records status changes and counts what was created, updated and unchanged. A batch the caller
-guesses all new is inserted first; only its items already stored go through the upsert.
+guesses all new is inserted, and upserted only if some of it was stored already.
 """
 
 import json
@@ -77,7 +77,8 @@ class UpsertResult:
     status_changes: int = 0
     seen_earlier_in_run: int = 0
     #: The client's local days whose roll-ups this batch changed: the days of created, changed and
-    #: restored items (both the old and the new day of an item whose creation time changed).
+    #: restored items (both the old and the new day of an item whose creation time changed); after
+    #: a wrong guess of new items, the days of every item of the batch as well.
     touched_days: frozenset = frozenset()
 
 
@@ -211,26 +212,19 @@ FROM previous
 """
 
 
-# The items of a batch guessed all new (``feedback_upsert(expect_new=True)``): inserted, and taken
-# off the stage; those already stored stay there for the upsert. (No index probe before the
-# insert's own, no status history to look for.)
+# The items of a batch guessed all new (``feedback_upsert(expect_new=True)``): inserted (no index
+# probe before the insert's own, no status history to look for), then the days of the batch.
 INSERT_NEW_SQL = """
-WITH inserted AS (
-    INSERT INTO clients_feedback (
-        location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
-        comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
-        first_seen_at, last_seen_at, removed_at)
-    SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
-        s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
-        s.raw, s.content_hash, %(now)s, %(now)s, NULL
-    FROM pg_temp.feedback_stage s
-    ON CONFLICT (location_id, pulseback_id) DO NOTHING
-    RETURNING pulseback_id, created_at
-),
-staged AS (
-    DELETE FROM pg_temp.feedback_stage s USING inserted i WHERE s.pulseback_id = i.pulseback_id
-)
-SELECT count(*), ARRAY(SELECT DISTINCT (created_at AT TIME ZONE %(tz)s)::date FROM inserted) FROM inserted
+INSERT INTO clients_feedback (
+    location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
+    comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
+    first_seen_at, last_seen_at, removed_at)
+SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
+    s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
+    s.raw, s.content_hash, %(now)s, %(now)s, NULL
+FROM pg_temp.feedback_stage s
+ON CONFLICT (location_id, pulseback_id) DO NOTHING;
+SELECT ARRAY(SELECT DISTINCT (s.created_at AT TIME ZONE %(tz)s)::date FROM pg_temp.feedback_stage s)
 """
 
 
@@ -292,8 +286,9 @@ def feedback_upsert(*, location, items, now, run_started, expect_new=False):
     are merged (last wins).
 
     ``expect_new``: the caller guesses that none of the items is stored yet (a first backfill).
-    They are inserted first, and only those already stored go through the upsert: the same result
-    either way, faster when the guess is right."""
+    They are inserted first; if some were stored already, the batch goes through the upsert too:
+    the same result either way (``touched_days`` may then hold more days), faster when the guess
+    is right."""
     rows = {}
     for item in items:
         staged = item if isinstance(item, StagedItem) else StagedItem(item["id"], stage_row(item))
@@ -311,15 +306,22 @@ def feedback_upsert(*, location, items, now, run_started, expect_new=False):
         cursor.execute(STAGE_SQL)
         with cursor.copy(COPY_SQL) as copy:
             copy.write(b"".join((COPY_HEADER, *rows.values(), COPY_TRAILER)))
-        inserted, new_days = 0, []
+        inserted, batch_days = 0, []
         if expect_new:
             cursor.execute(INSERT_NEW_SQL, params)
-            inserted, new_days = cursor.fetchone()
+            inserted = cursor.rowcount
+            cursor.nextset()
+            (batch_days,) = cursor.fetchone()
             if inserted == len(rows):
-                return UpsertResult(created=inserted, touched_days=frozenset(new_days))
+                return UpsertResult(created=inserted, touched_days=frozenset(batch_days))
         cursor.execute(UPSERT_SQL, params)
         created, updated, unchanged, changes, seen, days = cursor.fetchone()
-    return UpsertResult(created + inserted, updated, unchanged, changes, seen, frozenset(new_days + days))
+    # The upsert found the rows just inserted again: stored unchanged, seen in this run. (Their days
+    # are among the batch's: those of the items already stored may be refreshed needlessly.)
+    return UpsertResult(
+        created=created + inserted, updated=updated, unchanged=unchanged - inserted, status_changes=changes,
+        seen_earlier_in_run=seen - inserted, touched_days=frozenset(batch_days + days),
+    )  # fmt: skip
 
 
 def feedback_statistics_refresh():

@@ -296,6 +296,7 @@ class Passes:
                                "removals not marked", self.location.pk)  # fmt: skip
             feedback_daily_rebuild(location=self.location)
             self.rollups_behind = False
+            self.expect_new = False  # what comes next (the check's newest page) was just written
             Location.objects.filter(pk=self.location.pk).update(
                 sync_cursor=None, malformed_items=self.location.malformed_items
             )
