@@ -185,12 +185,20 @@ class ItemsMixin:
         cached = acct.views.get(key)
         if cached and cached[0] == acct.version:
             return cached[1], cached[2]
+        if sentiment is None:  # every status's view in one pass: a sync's check asks for each
+            by_status: dict[str, list[Item]] = {value: [] for value in seed_data.STATUSES}
+            for it in acct.items:
+                if isinstance(it.data, dict) and it.data.get("status") in by_status:
+                    by_status[it.data["status"]].append(it)
+            for value, items in by_status.items():
+                acct.views[(value, None)] = (acct.version, items, [-it.ts for it in items])
+            return acct.views[key][1], acct.views[key][2]
         items = [
             it
             for it in acct.items
             if isinstance(it.data, dict)
             and (status is None or it.data.get("status") == status)
-            and (sentiment is None or it.data.get("sentiment") == sentiment)
+            and it.data.get("sentiment") == sentiment
         ]
         neg = [-it.ts for it in items]
         acct.views[key] = (acct.version, items, neg)
