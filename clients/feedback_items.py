@@ -142,6 +142,18 @@ def _text_array(values):
     return _LENGTH.pack(len(array)) + array
 
 
+# The staged items as new rows of the location, seen now: what both statements below insert.
+_INSERT_FROM_STAGE = """
+INSERT INTO clients_feedback AS f (
+    location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
+    comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
+    first_seen_at, last_seen_at, removed_at)
+SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
+    s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
+    s.raw, s.content_hash, %(now)s, %(now)s, NULL
+FROM pg_temp.feedback_stage s"""
+
+
 # One statement from the stage. All its parts see the snapshot from before it, so ``previous``
 # holds the rows as they were (next to the incoming status and creation time); it reads them by
 # one index probe per item (LIMIT 1 keeps the planner, which cannot know how many rows the
@@ -153,7 +165,7 @@ def _text_array(values):
 #   recipe: the MD5 of the jsonb text). ``changed`` compares the documents when the hashes
 #   differ, so a new recipe's hash replaces an old one without counting the item as updated.
 #   A status differs only where the document does: those rows are rewritten.
-UPSERT_SQL = """
+UPSERT_SQL = f"""
 WITH previous AS (
     SELECT f.*, s.status AS new_status, s.created_at AS new_created_at,
         f.content_hash = s.content_hash AND f.removed_at IS NULL AS same,
@@ -167,14 +179,7 @@ WITH previous AS (
     ) f
 ),
 written AS (
-    INSERT INTO clients_feedback AS f (
-        location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
-        comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
-        first_seen_at, last_seen_at, removed_at)
-    SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
-        s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
-        s.raw, s.content_hash, %(now)s, %(now)s, NULL
-    FROM pg_temp.feedback_stage s
+{_INSERT_FROM_STAGE}
     WHERE NOT EXISTS (SELECT FROM previous p WHERE p.pulseback_id = s.pulseback_id AND p.same)
     ON CONFLICT (location_id, pulseback_id) DO UPDATE SET
         created_at = EXCLUDED.created_at, customer_name = EXCLUDED.customer_name,
@@ -209,23 +214,16 @@ SELECT
     count(*) FILTER (WHERE last_seen_at >= %(run_started)s),
     ARRAY(SELECT DISTINCT (created_at AT TIME ZONE %(tz)s)::date FROM touched)
 FROM previous
-"""
+"""  # noqa: S608 - constant text
 
 
 # The items of a batch guessed all new (``feedback_upsert(expect_new=True)``): inserted (no index
 # probe before the insert's own, no status history to look for), then the days of the batch.
-INSERT_NEW_SQL = """
-INSERT INTO clients_feedback (
-    location_id, client_id, pulseback_id, created_at, customer_name, customer_email, rating,
-    comment, sentiment, sentiment_score, themes, status, source, raw, content_hash,
-    first_seen_at, last_seen_at, removed_at)
-SELECT %(location)s, %(client)s, s.pulseback_id, s.created_at, s.customer_name, s.customer_email,
-    s.rating, s.comment, s.sentiment, s.sentiment_score, s.themes, s.status, s.source,
-    s.raw, s.content_hash, %(now)s, %(now)s, NULL
-FROM pg_temp.feedback_stage s
+INSERT_NEW_SQL = f"""
+{_INSERT_FROM_STAGE}
 ON CONFLICT (location_id, pulseback_id) DO NOTHING;
 SELECT ARRAY(SELECT DISTINCT (s.created_at AT TIME ZONE %(tz)s)::date FROM pg_temp.feedback_stage s)
-"""
+"""  # noqa: S608 - constant text
 
 
 def canonical_json(item):
