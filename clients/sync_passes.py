@@ -193,8 +193,11 @@ class Passes:
                 expect_new=self.expect_new,
             )  # fmt: skip
             if valid:  # all new, but for items written earlier in this run
-                self.expect_new = bool(result.created) and result.unchanged == result.seen_earlier_in_run
-                self.expect_new &= not result.updated
+                self.expect_new = (
+                    bool(result.created)
+                    and not result.updated
+                    and (result.unchanged == result.seen_earlier_in_run)
+                )
             self.last_written = {item.pulseback_id: item.row for item in valid}
             self.last_written_pass = self.pass_started
             if cursor is None:
