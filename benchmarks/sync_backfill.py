@@ -6,13 +6,13 @@ loopback HTTP:
 - fetch only: paging through the items with the PulseBack client, no database;
 - in rounds (3 by default), each with a big location of its own: the real sync (``location_sync``,
   backfill), with roll-ups and the webhook and alert hooks on (an active webhook endpoint), peak
-  RSS after each; then the ceiling of the same items: their binary COPY tuples (prepared
-  beforehand), one COPY into a stage table and one ``INSERT ... ON CONFLICT`` into a table shaped
-  like clients_feedback (same indexes); then the same with the table's foreign key to its location
-  (which a sync pays for on every row it inserts: the ceiling without it is the issue's measure).
-  The round's client is then removed and the table vacuumed, so every round starts alike. Rounds
-  interleave the sync and its ceiling, so that both see the machine as it is; the ratio is the
-  median of the rounds';
+  RSS after the first (later rounds follow the ceiling's own data in memory); then the ceiling of
+  the same items: their binary COPY tuples (prepared beforehand), one COPY into a stage table and
+  one ``INSERT ... ON CONFLICT`` into a table shaped like clients_feedback (same indexes); then the
+  same with the table's foreign key to its location (which a sync pays for on every row it
+  inserts: the ceiling without it is the issue's measure). The round's client is then removed
+  and the table vacuumed, so every round starts alike. Rounds interleave the sync and its
+  ceiling, so that both see the machine as it is; the ratio is the median of the rounds;
 - a warm-up location's sync first, for the memory growth;
 - the naive baseline: one ORM ``update_or_create`` per item.
 
