@@ -116,7 +116,7 @@ def test_rollups_equal_the_rows_after_backfill_incremental_and_reconcile(
 
 
 def test_rollups_equal_the_rows_after_every_batch_outside_a_walk(
-    sandbox, sandbox_account, make_location, settings
+    sandbox, sandbox_account, make_location, settings, small_batches
 ):
     """An incremental's batches refresh their days in their own transactions: the lists' totals,
     read from the roll-ups, stay exact while it runs."""
@@ -138,7 +138,7 @@ def test_rollups_equal_the_rows_after_every_batch_outside_a_walk(
 
 
 def test_a_walk_builds_the_rollups_once_and_on_its_way_out_when_it_stops(
-    sandbox, sandbox_account, make_location
+    sandbox, sandbox_account, make_location, small_batches
 ):
     email = sandbox_account(items=2500)
     location = make_location(email)

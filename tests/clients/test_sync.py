@@ -331,7 +331,7 @@ def test_an_incremental_pull_never_marks_removals(sandbox, sandbox_account, make
 
 
 def test_a_reconcile_that_fails_half_way_resumes_and_marks_removals_only_once_complete(
-    sandbox, sandbox_account, make_location
+    sandbox, sandbox_account, make_location, small_batches
 ):
     email = sandbox_account(items=2500)
     location = make_location(email)

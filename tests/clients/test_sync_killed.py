@@ -39,7 +39,7 @@ from tests.clients.test_sync import assert_matches_ground_truth
 from tests.conftest import Api, committed
 
 ROOT = Path(__file__).resolve().parents[2]
-ITEMS = 3000
+ITEMS = 3 * BATCH_ITEMS  # killed after its first batch, well before its end
 # Fetched but not yet committed, at any moment: the batch being written, the pages the fetcher
 # holds ready, and the one in its hands (clients.sync_passes).
 UNWRITTEN_AT_MOST = BATCH_ITEMS + (AHEAD_PAGES + 1) * PAGE_SIZE
