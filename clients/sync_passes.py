@@ -61,8 +61,8 @@ from clients.sync_walk import PAGE_SIZE, Cursor, Walk
 logger = logging.getLogger("clients.sync")
 
 # Items written in one statement (and one transaction, with the walk's cursor). Each batch pays
-# its own round trips, planning and commit: the backfill benchmark ran at 21,000 items/s with
-# 1,000-item batches, 25,000 with these, for a few megabytes more in memory.
+# its own round trips, planning and commit: backfills, measured side by side, ran at 20,000
+# items/s with 1,000-item batches and 24,000 with these, for a few megabytes more in memory.
 BATCH_ITEMS = 5000
 # Pages the fetching thread may hold ready (plus one in its hands): a batch's worth. With fewer,
 # the writer waits after each batch for the pages the fetcher could not hold meanwhile.
