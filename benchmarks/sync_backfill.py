@@ -56,7 +56,7 @@ from clients.feedback_items import (
     canonical_json,
     content_hash,
     item_check,
-    stage_row,
+    stage_item,
 )
 from clients.models import Client, Feedback, Location, SyncKind, SyncState
 from clients.pulseback import SessionTokenProvider
@@ -277,7 +277,7 @@ def main():
                 # it is then); then the table back as it was, so every round starts alike.
                 truth = sandbox_call(base, f"items?email={emails[label]}")["items"]
                 data_mb = sum(len(canonical_json(item)) for item in truth) / 1e6
-                rows = [stage_row(item) for item in truth]
+                rows = [stage_item(item).row for item in truth]
                 del truth
                 ceiling_s.append(ceiling(locations[label], rows))
                 keyed_s.append(ceiling(locations[label], rows, foreign_key=True))

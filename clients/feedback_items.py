@@ -239,12 +239,11 @@ def content_hash(text):
     return blake2b(text, digest_size=16).hexdigest()
 
 
-def stage_row(item, created_at=None):
+def stage_row(item, created_at):
     """The stage's COPY tuple of a checked item (binary format), with its canonical JSON (jsonb:
-    a version byte, then the text) and the hash of that. ``created_at``: the item's, parsed."""
+    a version byte, then the text) and the hash of that. ``created_at``: the item's, as
+    ``item_check`` parsed it."""
     text = canonical_json(item)
-    if created_at is None:
-        created_at = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
     get = item.get
     parts = [_FIELDS]
     _texts(parts, (item["id"],))
@@ -280,8 +279,8 @@ def stage_item(item):
 
 
 def feedback_upsert(*, location, items, now, run_started, expect_new=False):
-    """Upsert items of one location: checked items (dicts), or StagedItems. Duplicates in ``items``
-    are merged (last wins).
+    """Upsert items of one location: dicts (checked here: MalformedItem if one breaks the
+    contract), or StagedItems. Duplicates in ``items`` are merged (last wins).
 
     ``expect_new``: the caller guesses that none of the items is stored yet (a first backfill).
     They are inserted first; if some were stored already, the batch goes through the upsert too:
@@ -289,7 +288,7 @@ def feedback_upsert(*, location, items, now, run_started, expect_new=False):
     is right."""
     rows = {}
     for item in items:
-        staged = item if isinstance(item, StagedItem) else StagedItem(item["id"], stage_row(item))
+        staged = item if isinstance(item, StagedItem) else stage_item(item)
         rows[staged.pulseback_id] = staged.row
     if not rows:
         return UpsertResult()
