@@ -49,6 +49,7 @@ from clients.auth_calendar import auth_slot_book, plan_per_minute, soft_places
 from clients.models import ConnectionState, FeedbackDaily, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import expiry_margin
 from clients.services import DEFERRED_GRACE, SYNC_ACTIVE, sync_queue
+from clients.sync_lock import lock_lost, sync_runs_fail
 
 BUSY_ITEMS_PER_HOUR = 1.0
 RATE_DAYS = 7
@@ -220,40 +221,61 @@ def syncs_plan(*, candidates, now, schema, kind=SyncKind.INCREMENTAL):
 
 
 # What an agency's tick reads (``locations_due``), in SQL: Django compiled the same query, with
-# its three subqueries, in every agency at every tick, and that took longer than running it.
+# its subqueries, in every agency at every tick, and that took longer than running it. Every
+# location is read, paused ones too: a run of theirs whose worker died is failed as well.
 LOCATIONS_DUE_SQL = f"""
 SELECT l.id, l.last_synced_at, l.backfilled_at, l.token_expires_at, l.token_lifetime, l.sync_retry_at,
-    EXISTS (SELECT FROM {SyncRun._meta.db_table} r
-            WHERE r.location_id = l.id AND r.state = ANY(%(active)s)),
-    EXISTS (SELECT FROM {SyncRun._meta.db_table} r
-            WHERE r.location_id = l.id AND r.state = %(deferred)s AND r.retry_at < %(lost_before)s),
+    l.state, l.sync_lock_owner, l.sync_lock_expires_at, runs.active, runs.running, runs.lost,
     (SELECT sum(d.count) FROM {FeedbackDaily._meta.db_table} d
      WHERE d.location_id = l.id AND d.day > %(since)s)
 FROM {Location._meta.db_table} l
-WHERE l.state <> ALL(%(skipped)s)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS active, array_agg(r.id) FILTER (WHERE r.state = %(running)s) AS running,
+        coalesce(bool_or(r.state = %(deferred)s AND r.retry_at < %(lost_before)s), false) AS lost
+    FROM {SyncRun._meta.db_table} r
+    WHERE r.location_id = l.id AND r.state = ANY(%(active)s)
+) runs
 """  # noqa: S608 - table names of the models
+
+SKIPPED = frozenset({ConnectionState.PAUSED, ConnectionState.INVALID_CREDENTIALS})
+
+
+@dataclass(frozen=True)
+class Due:
+    """An agency's locations that may sync, and the runs to fail first (their worker is gone)."""
+
+    candidates: list
+    stale_runs: list
 
 
 def locations_due(*, now=None):
     """The agency's locations that may sync (not paused, not waiting for a new password), as plan
     candidates, with their feedback rate (items an hour over the last RATE_DAYS days, from the
     daily roll-ups); those with a run queued, running or deferred are marked ``in_progress``, and
-    those whose deferred run was never resumed ``lost``. One query: the tick runs it in every
-    agency."""
+    those whose deferred run was never resumed ``lost``. A running run whose worker is gone (its
+    location's lock has no live holder) is among ``stale_runs``, and does not keep its location
+    in progress. One query: the tick runs it in every agency."""
     now = timezone.now() if now is None else now
     params = {
-        "active": list(SYNC_ACTIVE), "deferred": SyncState.DEFERRED, "lost_before": now - DEFERRED_GRACE,
-        "since": (now - timedelta(days=RATE_DAYS)).date(),
-        "skipped": [ConnectionState.PAUSED, ConnectionState.INVALID_CREDENTIALS],
+        "active": list(SYNC_ACTIVE), "running": SyncState.RUNNING, "deferred": SyncState.DEFERRED,
+        "lost_before": now - DEFERRED_GRACE, "since": (now - timedelta(days=RATE_DAYS)).date(),
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(LOCATIONS_DUE_SQL, params)
         rows = cursor.fetchall()
     hours = RATE_DAYS * 24
-    return [
-        Candidate(*row[:6], items_per_hour=(row[8] or 0) / hours, in_progress=row[6], lost=row[7])
-        for row in rows
-    ]
+    candidates, stale = [], []
+    for row in rows:
+        state, owner, lock_expires_at, active, running, lost, items = row[6:]
+        if running and lock_lost(owner=owner, expires_at=lock_expires_at, now=now):
+            stale += running
+            active -= len(running)
+        if state not in SKIPPED:
+            candidate = Candidate(
+                *row[:6], items_per_hour=(items or 0) / hours, in_progress=active > 0, lost=lost
+            )
+            candidates.append(candidate)
+    return Due(candidates, stale)
 
 
 def auth_demand_record(*, schema, candidates, now):
@@ -281,10 +303,12 @@ def demand_key(schema):
 
 
 def sync_runs_schedule(*, kind=SyncKind.INCREMENTAL, now=None):
-    """The agency's tick: plan its due syncs, record their runs in one statement, and queue them
-    once committed through one broker connection, pipelined. Returns the planned syncs."""
+    """The agency's tick: fail the runs whose worker died (their locations are due again), plan its
+    due syncs, record their runs in one statement, and queue them once committed through one
+    broker connection, pipelined. Returns the planned syncs."""
     now = timezone.now() if now is None else now
-    candidates = locations_due(now=now)
+    due = locations_due(now=now)
+    candidates = due.candidates
     # A deferred run whose resumption never came is sent again (as any path asking for a sync does).
     for candidate in candidates:
         if candidate.lost:
@@ -292,6 +316,7 @@ def sync_runs_schedule(*, kind=SyncKind.INCREMENTAL, now=None):
     auth_demand_record(schema=connection.schema_name, candidates=candidates, now=now)
     planned = syncs_plan(candidates=candidates, now=now, schema=connection.schema_name, kind=kind)
     with transaction.atomic():
+        sync_runs_fail(ids=due.stale_runs, now=now)
         runs = _runs_create(planned, now)
         messages = [(sync.location_id, sync.kind, runs[sync.location_id], sync.countdown) for sync in planned]
         transaction.on_commit(partial(_publish, messages))

@@ -81,24 +81,32 @@ def sync_lock_release(*, location_id, owner):
     )
 
 
-def _lock_lost(owner, expires_at, now):
+def lock_lost(*, owner, expires_at, now):
+    """Whether a location's sync lock has no live holder: released, expired, or its process dead.
+    A run still "running" there is stale: its worker is gone."""
     return not owner or expires_at is None or expires_at <= now or _owner_is_dead(owner)
 
 
 def sync_runs_fail_stale(*, location=None):
-    """Fail the running runs whose worker is gone (lock released, expired, or its process dead), of
-    one location or of the whole agency, so that the next request from any path starts afresh."""
+    """Fail the running runs whose worker is gone, of one location or of the whole agency, so that
+    the next request from any path starts afresh. (An agency's tick finds them as it reads its
+    locations: clients.scheduling.)"""
     now = timezone.now()
     runs = SyncRun.objects.filter(state=SyncState.RUNNING)
     if location is not None:
         runs = runs.filter(location_id=location.pk)
     locks = runs.values_list("pk", "location__sync_lock_owner", "location__sync_lock_expires_at")
-    stale = [pk for pk, owner, expires_at in locks if _lock_lost(owner, expires_at, now)]
-    if stale:
-        SyncRun.objects.filter(pk__in=stale, state=SyncState.RUNNING).update(
+    stale = [pk for pk, owner, expires_at in locks if lock_lost(owner=owner, expires_at=expires_at, now=now)]
+    sync_runs_fail(ids=stale, now=now)
+    return len(stale)
+
+
+def sync_runs_fail(*, ids, now):
+    """Fail the stale runs ``ids`` (those still running: one may have ended meanwhile)."""
+    if ids:
+        SyncRun.objects.filter(pk__in=ids, state=SyncState.RUNNING).update(
             state=SyncState.FAILED, finished_at=now, error=STALE_RUN_ERROR
         )
-    return len(stale)
 
 
 class LockKeeper:

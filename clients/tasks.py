@@ -13,7 +13,7 @@ from clients.models import Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import PulseBackError, RateLimited
 from clients.scheduling import sync_runs_schedule
 from clients.sync import location_sync
-from clients.sync_lock import SyncLocked, SyncPaused, sync_runs_fail_stale
+from clients.sync_lock import SyncLocked, SyncPaused
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,6 @@ def sync_due_agency(kind=SyncKind.INCREMENTAL):
     """Queue the syncs due in the agency whose schema the task runs in, nearest their promised
     staleness first and within the sign-in budget (clients.scheduling). Runs whose worker died are
     failed first, so their locations are due again."""
-    sync_runs_fail_stale()
     planned = sync_runs_schedule(kind=kind)
     logger.info("queued %s %s syncs in %s", len(planned), kind, connection.schema_name)
     return len(planned)

@@ -82,6 +82,27 @@ def test_an_agencys_tick_queues_its_due_locations_stalest_first(
     sync_lock_release(location_id=busy.pk, owner=owner)
 
 
+def test_an_agencys_tick_fails_every_dead_run_and_queues_no_location_twice(
+    agency, make_location, django_capture_on_commit_callbacks
+):
+    connection.set_tenant(agency)
+    paused = make_location("paused@sandbox.pulseback.test")
+    Location.objects.filter(pk=paused.pk).update(state=ConnectionState.PAUSED)
+    paused_dead = SyncRun.objects.create(location=paused, kind=SyncKind.INCREMENTAL, state=SyncState.RUNNING)
+    requeued = make_location("requeued@sandbox.pulseback.test")  # its dead run already has a successor
+    requeued_dead = SyncRun.objects.create(location=requeued, kind=SyncKind.BACKFILL, state=SyncState.RUNNING)
+    successor = SyncRun.objects.create(location=requeued, kind=SyncKind.BACKFILL, state=SyncState.QUEUED)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+
+    assert queued == 0  # a paused location is not synced; the other's successor is still queued
+    for dead in (paused_dead, requeued_dead):
+        dead.refresh_from_db()
+        assert (dead.state, dead.error) == (SyncState.FAILED, STALE_RUN_ERROR)
+    assert list(SyncRun.objects.filter(state=SyncState.QUEUED)) == [successor]
+
+
 def test_a_run_deferred_by_a_long_rate_limit_returns_and_later_resumes_as_the_same_run(
     sandbox, sandbox_account, make_location, settings
 ):
