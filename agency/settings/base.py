@@ -134,7 +134,7 @@ def database(config):
 def caches(redis_url):
     """The cache holds throttles and locks; its keys carry the schema so agencies never share one."""
     default = (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        {"BACKEND": "agency.cache.RedisCache", "LOCATION": redis_url}
         if redis_url
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}
     )
