@@ -29,7 +29,7 @@ expired (about once an hour with PulseBack's default tokens), so:
 
 ``syncs_plan`` needs no database (only the cache), so a simulated day runs it for thousands of
 locations (benchmarks/signin_budget_sim.py); ``locations_due`` reads its input from the agency's
-database, and ``sync_runs_schedule`` is an agency's whole tick (clients.tasks.sync_due_agency).
+database, and ``sync_runs_schedule`` is an agency's whole tick (clients.tasks.sync_due_agencies).
 """
 
 import math
@@ -364,7 +364,7 @@ def _runs_insert():
         columns=sql.SQL(", ").join(columns),
         values=sql.SQL(", ").join(values),
     )
-    return statement, tuple(params)
+    return statement.as_string(), tuple(params)  # text: a composed statement is rendered at each run
 
 
 def _publish(messages):
