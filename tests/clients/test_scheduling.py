@@ -16,7 +16,7 @@ from clients.auth_calendar import auth_floor_set, plan_per_minute, soft_places
 from clients.auth_outlook import auth_budget_outlook, auth_floor_refresh
 from clients.models import ConnectionState, FeedbackDaily, SyncKind, SyncRun, SyncState
 from clients.scheduling import Candidate, Policy, syncs_plan
-from clients.tasks import sync_due_agency, sync_due_locations, sync_location
+from clients.tasks import sync_due_agencies, sync_due_locations, sync_location
 from tests.conftest import published
 from tests.factories import LocationFactory
 
@@ -233,7 +233,7 @@ def test_an_agencys_tick_records_its_runs_and_queues_them_once_committed(
     waiting = LocationFactory()
     SyncRun.objects.create(location=waiting, kind=SyncKind.BACKFILL, state=SyncState.QUEUED)
     with published(sync_location) as sent, django_capture_on_commit_callbacks(execute=True):
-        queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+        queued = sync_due_agencies.run([agency.schema_name], kind=SyncKind.INCREMENTAL)
 
     runs = {
         run.location_id: run
@@ -257,7 +257,7 @@ def test_the_operators_outlook_adds_up_what_the_agencies_locations_need(agency, 
     monkeypatch.setattr(sync_location, "apply_async", lambda *args, **options: None)
     _rate(LocationFactory(last_synced_at=NOW, backfilled_at=NOW, token_expires_at=NOW), per_day=48)
     LocationFactory(last_synced_at=NOW, backfilled_at=NOW, token_expires_at=NOW)  # no feedback: quiet
-    sync_due_agency.run()
+    sync_due_agencies.run([agency.schema_name])
     connection.set_schema_to_public()
 
     outlook = auth_budget_outlook()
@@ -277,14 +277,18 @@ def test_the_operators_outlook_adds_up_what_the_agencies_locations_need(agency, 
     assert soft_places() == plan_per_minute() - 1
 
 
-def test_the_beat_publishes_one_message_per_agency_through_the_broker(db):
-    schemas = set(Agency.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
+def test_the_beat_publishes_a_message_per_batch_of_agencies_through_the_broker(db, monkeypatch):
+    monkeypatch.setattr("clients.tasks.AGENCIES_PER_TICK_TASK", 1)
+    schemas = sorted(Agency.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
 
-    with published(sync_due_agency) as messages:
-        assert sync_due_locations.run(kind=SyncKind.INCREMENTAL) == len(schemas)
+    with published(sync_due_agencies) as messages:
+        queued = sync_due_locations.run(kind=SyncKind.INCREMENTAL)
 
-    assert sorted(m["headers"]["_schema_name"] for m in messages) == sorted(schemas)
-    assert {m["headers"]["task"] for m in messages} == {"clients.tasks.sync_due_agency"}
+    batches = [json.loads(base64.b64decode(m["body"]))[1] for m in messages]
+    assert queued == len(messages) == len(schemas) >= 2 and all(len(b["schemas"]) == 1 for b in batches)
+    assert sorted(schema for b in batches for schema in b["schemas"]) == schemas  # each agency once
+    assert {b["kind"] for b in batches} == {SyncKind.INCREMENTAL}
+    assert {m["headers"]["_schema_name"] for m in messages} == {"public"}  # it enters each agency
 
 
 @time_machine.travel(NOW, tick=False)
@@ -302,7 +306,7 @@ def test_an_agencys_tick_sends_again_a_deferred_run_whose_resumption_never_came(
     )  # its resumption is not late
 
     with published(sync_location) as sent, django_capture_on_commit_callbacks(execute=True):
-        sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+        sync_due_agencies.run([agency.schema_name], kind=SyncKind.INCREMENTAL)
 
     assert [task_args(message) for message in sent] == [(location.pk, SyncKind.BACKFILL, lost.pk)]
     assert SyncRun.objects.get(pk=waiting.pk).state == SyncState.DEFERRED

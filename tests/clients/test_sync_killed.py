@@ -28,7 +28,7 @@ from clients.sync import location_sync
 from clients.sync_lock import STALE_RUN_ERROR
 from clients.sync_passes import AHEAD_PAGES, BATCH_ITEMS
 from clients.sync_walk import PAGE_SIZE
-from clients.tasks import sync_due_agency
+from clients.tasks import sync_due_agencies
 from tests.clients.sync_helpers import (  # noqa: F401 - a fixture
     committed_agency_fixture,
     in_agency,
@@ -131,7 +131,7 @@ def test_the_schedule_supersedes_a_killed_run(committed_agency, killed):
     location = killed[0]
 
     def tick():
-        sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+        sync_due_agencies.run([committed_agency.schema_name], kind=SyncKind.INCREMENTAL)
         return dict(SyncRun.objects.filter(location_id=location.pk).values_list("state", "error"))
 
     runs = in_agency(committed_agency, tick)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from clients.models import ConnectionState, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import Unavailable
 from clients.sync_lock import STALE_RUN_ERROR, sync_lock_acquire, sync_lock_release
-from clients.tasks import sync_due_agency, sync_location
+from clients.tasks import sync_due_agencies, sync_location
 
 
 def test_invalid_credentials_are_recorded_and_not_retried(sandbox_account, make_location):
@@ -66,7 +66,7 @@ def test_an_agencys_tick_queues_its_due_locations_stalest_first(
     stale = SyncRun.objects.create(location=dead, kind=SyncKind.INCREMENTAL, state=SyncState.RUNNING)
 
     with django_capture_on_commit_callbacks() as sends:
-        queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+        queued = sync_due_agencies.run([agency.schema_name], kind=SyncKind.INCREMENTAL)
 
     assert len(sends) == 1  # one batch, published once committed
     assert queued == len(sends[0].args[0]) == 4
@@ -94,7 +94,7 @@ def test_an_agencys_tick_fails_every_dead_run_and_queues_no_location_twice(
     successor = SyncRun.objects.create(location=requeued, kind=SyncKind.BACKFILL, state=SyncState.QUEUED)
 
     with django_capture_on_commit_callbacks(execute=False):
-        queued = sync_due_agency.run(kind=SyncKind.INCREMENTAL)
+        queued = sync_due_agencies.run([agency.schema_name], kind=SyncKind.INCREMENTAL)
 
     assert queued == 0  # a paused location is not synced; the other's successor is still queued
     for dead in (paused_dead, requeued_dead):
