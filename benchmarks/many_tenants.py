@@ -10,10 +10,11 @@ At each size, in the same run:
   schema in turn);
 - a trivial tenant migration (an AddField generated in a temporary copy of the project, never
   committed) through ``migrate`` on 2 processes, against ``migrate_schemas``;
-- the beat's tick for 10,000 locations spread over the agencies (all due, tokens valid): the
-  fan-out and every agency's task on 2 worker processes, until every sync is queued, against the
-  tick before (one sync queued at a time) and the ceiling (one pipelined write of as many
-  messages, one INSERT of as many runs).
+- the beat's tick for 10,000 locations spread over the agencies (all due, tokens valid), three
+  times: the fan-out and its tasks (25 agencies each, through Celery's task machinery) on 2 worker
+  processes, until every sync is queued, against the tick before (a task per agency, queueing one
+  sync at a time) and the ceiling (one pipelined write of as many messages, one INSERT of as many
+  runs).
 
     python benchmarks/many_tenants.py [--sizes 0 100 300] [--with-1000] [--signups 10]
 """
@@ -29,6 +30,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from _setup import ROOT
 from tenant_bench import Broker, ensure_locations, grow, p95, tick_baseline, tick_ceiling, tick_measure
+
+TICK_ROUNDS = 3  # the tick's time varies by a tenth from one round to the next on a shared machine
 
 
 def bench_database(name):
@@ -114,7 +117,7 @@ def measure_size(size, args, env, throwaway, broker):
     row["trivial"] = manage(["migrate", "--noinput", "-v0", "--processes", "2"], env, cwd=throwaway.dir)
     if size:
         ensure_locations(args.tick_locations)
-        row["tick"] = tick_measure(broker)
+        row["tick"] = [tick_measure(broker)[0] for _ in range(TICK_ROUNDS)]
         row["tick_ceiling"] = tick_ceiling(broker, args.tick_locations)
         if baselines:
             row["tick_before"] = tick_baseline(broker)
@@ -198,7 +201,7 @@ def _cache_clean(cache, prefix):
 def report(rows):
     print(
         "\nagencies | load | created/s | sign-up warm p50/p95 s | empty p50/p95 s | every migration | "
-        "old clone | migrate no-op (before) | trivial migration (before) | tick (before, ceiling)"
+        "old clone | migrate no-op (before) | trivial migration (before) | tick p50/max (before, ceiling)"
     )
     for row in rows:
         print(f"{row['size']:8} | {row['load']:4.1f} | {fmt(row, 'grow', unit='')} | {fmt(row, 'warm')} | "
@@ -222,7 +225,8 @@ def report(rows):
         if size == 1000:
             checks.append(("trivial migration <= 300 s", row["trivial"] <= 300))
         if "tick" in row:
-            checks.append(("tick <= 5 s", row["tick"][0] <= 5))
+            median = sorted(row["tick"])[TICK_ROUNDS // 2]
+            checks.append((f"tick <= 5 s (median of {TICK_ROUNDS})", median <= 5))
         print(
             f"{size} agencies: " + "; ".join(f"{label}: {'met' if ok else 'NOT met'}" for label, ok in checks)
         )
