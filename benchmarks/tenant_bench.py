@@ -219,16 +219,17 @@ def _old_agency_tick():
 
 
 def tick_baseline(broker):
-    """The tick before: one message per agency (a connection from the pool each), and each agency
-    queueing its syncs one by one."""
-    from clients.tasks import sync_due_agency
+    """The tick before: one message per agency (apply_async: a connection from the pool each), and
+    each agency, in its schema, queueing its syncs one by one."""
+    from clients.tasks import sync_due_agencies
 
     schemas = _agency_schemas()
     _truncate(schemas, ["clients_syncrun"])
     broker.clean()
     started = time.perf_counter()
     for schema in schemas:
-        sync_due_agency.apply_async(kwargs={"kind": TICK_KIND}, headers={"_schema_name": schema})
+        kwargs = {"schemas": [schema], "kind": TICK_KIND}
+        sync_due_agencies.apply_async(kwargs=kwargs, headers={"_schema_name": schema})
     broker.take("sync")
     _on_workers(schemas, _old_agency_task)
     return time.perf_counter() - started, None, broker.length("sync")
