@@ -48,7 +48,7 @@ from agency.fanout import tasks_publish
 from clients.auth_calendar import auth_slot_book, plan_per_minute, soft_places
 from clients.models import ConnectionState, FeedbackDaily, Location, SyncKind, SyncRun, SyncState
 from clients.pulseback import expiry_margin
-from clients.services import DEFERRED_GRACE, SYNC_ACTIVE, sync_queue
+from clients.services import DEFERRED_GRACE, QUEUED_GRACE, SYNC_ACTIVE, sync_queue
 from clients.sync_lock import lock_lost, sync_runs_fail
 
 BUSY_ITEMS_PER_HOUR = 1.0
@@ -83,7 +83,7 @@ class Candidate:
     retry_at: datetime | None
     items_per_hour: float
     in_progress: bool = False  # a run is queued or running
-    lost: bool = False  # a run deferred whose resumption never came
+    lost: bool = False  # a run deferred or queued whose message is overdue (services.run_is_lost)
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,8 @@ SELECT l.id, l.last_synced_at, l.backfilled_at, l.token_expires_at, l.token_life
 FROM {Location._meta.db_table} l
 CROSS JOIN LATERAL (
     SELECT count(*) AS active, array_agg(r.id) FILTER (WHERE r.state = %(running)s) AS running,
-        coalesce(bool_or(r.state = %(deferred)s AND r.retry_at < %(lost_before)s), false) AS lost
+        coalesce(bool_or(r.state = %(deferred)s AND (r.retry_at IS NULL OR r.retry_at < %(lost_before)s)
+                         OR r.state = %(queued)s AND r.queued_at < %(queued_lost_before)s), false) AS lost
     FROM {SyncRun._meta.db_table} r
     WHERE r.location_id = l.id AND r.state = ANY(%(active)s)
 ) runs
@@ -252,13 +253,14 @@ def locations_due(*, now=None):
     """The agency's locations that may sync (not paused, not waiting for a new password), as plan
     candidates, with their feedback rate (items an hour over the last RATE_DAYS days, from the
     daily roll-ups); those with a run queued, running or deferred are marked ``in_progress``, and
-    those whose deferred run was never resumed ``lost``. A running run whose worker is gone (its
+    those whose deferred or queued run's message is overdue ``lost``. A running run whose worker is gone (its
     location's lock has no live holder) is among ``stale_runs``, and does not keep its location
     in progress. One query: the tick runs it in every agency."""
     now = timezone.now() if now is None else now
     params = {
         "active": list(SYNC_ACTIVE), "running": SyncState.RUNNING, "deferred": SyncState.DEFERRED,
-        "lost_before": now - DEFERRED_GRACE, "since": (now - timedelta(days=RATE_DAYS)).date(),
+        "lost_before": now - DEFERRED_GRACE, "queued": SyncState.QUEUED,
+        "queued_lost_before": now - QUEUED_GRACE, "since": (now - timedelta(days=RATE_DAYS)).date(),
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(LOCATIONS_DUE_SQL, params)
@@ -309,7 +311,7 @@ def sync_runs_schedule(*, kind=SyncKind.INCREMENTAL, now=None):
     now = timezone.now() if now is None else now
     due = locations_due(now=now)
     candidates = due.candidates
-    # A deferred run whose resumption never came is sent again (as any path asking for a sync does).
+    # A run whose message is overdue is sent again (as any path asking for a sync does).
     for candidate in candidates:
         if candidate.lost:
             sync_queue(location=Location(pk=candidate.location_id), kind=kind)

@@ -25,6 +25,10 @@ from clients.sync_lock import sync_runs_fail_stale
 CLIENT_EDITABLE = ("name", "timezone", "report_recipients", "notes")
 SYNC_ACTIVE = (SyncState.QUEUED, SyncState.RUNNING, SyncState.DEFERRED)
 DEFERRED_GRACE = timedelta(minutes=5)  # a deferred run not resumed this long after its time is sent again
+# A queued run not started this long after its planned start lost its message (a broker restarted
+# without its data): it is sent again. Far longer than a busy queue's wait (a second message for
+# a run only costs a second sync).
+QUEUED_GRACE = timedelta(hours=1)
 
 
 def location_check(location):
@@ -52,21 +56,29 @@ def location_check(location):
         raise ValidationError(errors)
 
 
+def run_is_lost(run, *, now):
+    """Whether the message of a deferred or queued run is overdue: a deferred run not resumed
+    DEFERRED_GRACE after its time, a queued one not started QUEUED_GRACE after its planned start.
+    (clients.scheduling asks the same of every location in SQL.)"""
+    if run.state == SyncState.DEFERRED:
+        return run.retry_at is None or run.retry_at < now - DEFERRED_GRACE
+    return run.state == SyncState.QUEUED and run.queued_at < now - QUEUED_GRACE
+
+
 def sync_queue(*, location, kind, countdown=None):
     """Queue a sync of ``location`` (in ``countdown`` seconds) unless one is already waiting, running
     or deferred; return that run.
 
     The one way every path (portal, API, schedule, command, a partial run's catch-up) starts a
     sync. A run whose worker died (its lock owner is gone, or its lock expired) does not count: it
-    is failed first. A deferred run whose resumption never came is sent again.
+    is failed first. A run whose message is overdue (``run_is_lost``) is sent again.
     """
     from clients.tasks import sync_location
 
     sync_runs_fail_stale(location=location)
     active = location.sync_runs.filter(state__in=SYNC_ACTIVE).first()
     if active is not None:
-        overdue = active.retry_at is None or active.retry_at < timezone.now() - DEFERRED_GRACE
-        if active.state == SyncState.DEFERRED and overdue:
+        if run_is_lost(active, now=timezone.now()):
             args = (location.pk, active.kind, active.pk)
             transaction.on_commit(lambda: sync_location.delay(*args))
         return active

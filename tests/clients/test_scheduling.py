@@ -16,6 +16,7 @@ from clients.auth_calendar import auth_floor_set, plan_per_minute, soft_places
 from clients.auth_outlook import auth_budget_outlook, auth_floor_refresh
 from clients.models import ConnectionState, FeedbackDaily, SyncKind, SyncRun, SyncState
 from clients.scheduling import Candidate, Policy, syncs_plan
+from clients.services import QUEUED_GRACE
 from clients.tasks import sync_due_agencies, sync_due_locations, sync_location
 from tests.conftest import published
 from tests.factories import LocationFactory
@@ -289,6 +290,29 @@ def test_the_beat_publishes_a_message_per_batch_of_agencies_through_the_broker(d
     assert sorted(schema for b in batches for schema in b["schemas"]) == schemas  # each agency once
     assert {b["kind"] for b in batches} == {SyncKind.INCREMENTAL}
     assert {m["headers"]["_schema_name"] for m in messages} == {"public"}  # it enters each agency
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_agencys_tick_sends_again_a_queued_run_whose_message_was_lost(
+    agency, django_capture_on_commit_callbacks
+):
+    location = LocationFactory(
+        last_synced_at=NOW - timedelta(hours=2), backfilled_at=NOW, token_expires_at=NOW + timedelta(hours=1)
+    )
+    queued = {"kind": SyncKind.INCREMENTAL, "state": SyncState.QUEUED}
+    overdue = NOW - QUEUED_GRACE - timedelta(minutes=1)
+    lost = SyncRun.objects.create(location=location, queued_at=overdue, **queued)
+    behind_a_busy_queue = NOW - timedelta(minutes=30)
+    waiting = SyncRun.objects.create(location=LocationFactory(), queued_at=behind_a_busy_queue, **queued)
+
+    with published(sync_location) as sent, django_capture_on_commit_callbacks(execute=True):
+        sync_due_agencies.run([agency.schema_name], kind=SyncKind.INCREMENTAL)
+
+    assert [task_args(message) for message in sent] == [(location.pk, SyncKind.INCREMENTAL, lost.pk)]
+    assert set(SyncRun.objects.values_list("pk", "state")) == {
+        (lost.pk, SyncState.QUEUED),
+        (waiting.pk, SyncState.QUEUED),
+    }  # no run of their own: each location keeps its one run
 
 
 @time_machine.travel(NOW, tick=False)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Location, SyncKind, SyncRun, SyncState
-from clients.services import sync_queue
+from clients.services import QUEUED_GRACE, sync_queue
 from clients.sync_lock import LockKeeper, SyncStopped, sync_lock_acquire
 from clients.tasks import sync_location
 from tests.factories import LocationFactory
@@ -79,3 +79,21 @@ def test_a_deferred_run_whose_resumption_never_came_is_sent_again(
 
     assert answered == deferred
     assert sent == [(location.pk, SyncKind.BACKFILL, deferred.pk)]
+
+
+def test_a_queued_run_whose_message_was_lost_is_sent_again_and_one_waiting_is_not(
+    location, monkeypatch, django_capture_on_commit_callbacks
+):
+    other = LocationFactory()
+    queued = {"kind": SyncKind.INCREMENTAL, "state": SyncState.QUEUED}
+    started_by = timezone.now() - QUEUED_GRACE
+    lost = SyncRun.objects.create(location=location, queued_at=started_by - timedelta(minutes=1), **queued)
+    waiting = SyncRun.objects.create(location=other, queued_at=started_by + timedelta(minutes=1), **queued)
+    sent = []
+    monkeypatch.setattr(sync_location, "delay", lambda *args: sent.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = [sync_queue(location=each, kind=SyncKind.BACKFILL) for each in (location, other)]
+
+    assert answered == [lost, waiting]  # still each location's one run
+    assert sent == [(location.pk, SyncKind.INCREMENTAL, lost.pk)]
