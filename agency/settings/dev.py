@@ -27,11 +27,12 @@ else:
 
 if env.str("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
-    CACHES = caches(env.str("REDIS_URL", default=""))
 else:
-    _sock = embedded.redis_socket()
-    CELERY_BROKER_URL = f"redis+socket://{_sock}"
-    CACHES = caches(f"unix://{_sock}?db=1")  # the cache apart from the broker
+    CELERY_BROKER_URL = f"redis+socket://{embedded.redis_socket()}"
+if env.str("REDIS_URL", default=""):
+    CACHES = caches(env.str("REDIS_URL"))
+else:
+    CACHES = caches(f"unix://{embedded.redis_socket()}?db=1")  # the cache apart from the broker
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / ".local" / "mail")

@@ -19,7 +19,7 @@ SECRET_KEY = _required("SECRET_KEY")
 CREDENTIALS_KEYS = _required("CREDENTIALS_KEYS").split(",")
 DATABASES = {"default": database(env.db_url_config(_required("DATABASE_URL")))}
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
-CACHES = caches(env.str("REDIS_URL", default=""))
+CACHES = caches(_required("REDIS_URL"))
 
 # Static files: `manage.py collectstatic` gathers them in STATIC_ROOT, compressed (gzip, Brotli) and
 # with content-hashed names; WhiteNoise serves them from the app, those names cached for a year.

@@ -15,6 +15,7 @@ PRODUCTION = {
     "CREDENTIALS_KEYS": "ZGV2LW9ubHkta2V5LXBvcnRhbC1jcmVkZW50aWFscyE=",
     "DATABASE_URL": "postgres://portal@db.internal/portal",
     "CELERY_BROKER_URL": "redis://broker.internal:6379/0",
+    "REDIS_URL": "redis://cache.internal:6379/1",
 }
 
 

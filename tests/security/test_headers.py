@@ -76,6 +76,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": "postgres://portal@127.0.0.1:1/portal",  # never connected to by the checks
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "REDIS_URL": "redis://127.0.0.1:1/1",
     }
     for name in (
         "DJANGO_ALLOW_ASYNC_UNSAFE",
