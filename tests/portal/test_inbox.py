@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agency.team.models import Role
 from clients.views.inbox import feedback_selection
@@ -171,3 +173,19 @@ def test_the_client_and_location_choices_are_escaped_and_keep_the_chosen_one(age
         and "Pier &lt;1&gt;</option>" in page
     )
     assert "<b>Bistro</b>" not in page
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_an_items_time_reads_as_djangos_date_filters_write_it(zone):
+    when = {"when": datetime(2026, 3, 1, 23, 30, tzinfo=UTC)}
+    ours = Template("{% load portal %}{{ when|time_tag }}")
+    djangos = Template("<time datetime=\"{{ when|date:'c' }}\">{{ when|date:'M j, Y H:i' }}</time>")
+
+    with timezone.override(zone):
+        assert ours.render(Context(when)) == djangos.render(Context(when))
+
+
+def test_the_inbox_shows_each_items_time(items, agency, owner):
+    content = host_client(agency, user=owner).get("/feedback/").content.decode()
+
+    assert '<time datetime="2026-03-01T23:30:00+00:00">Mar 1, 2026 23:30</time>' in content
