@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from clients import sources
@@ -88,22 +89,63 @@ def invited_client(invitation):
     return Client.objects.filter(pk=invitation.client_id).first()
 
 
-@register.filter
-def related_or_none(instance, name):
-    """``instance``'s one-to-one relation ``name``, or None when it has no related row (the template's
-    own lookup raises and recovers, a tenth of a millisecond for each row of a list)."""
-    return getattr(instance, name, None)
+COMMENT_SHOWN = 160  # characters of a comment in a list, the ellipsis included
 
 
-@register.filter(expects_localtime=True)
 def time_tag(value):
-    """``<time datetime="...">Nov 3, 2026 14:05</time>``: what ``|date:'c'`` and ``|date:"M j, Y
-    H:i"`` print, in the current time zone, at a fraction of their cost (the two filters took 7 ms
-    of a fifty-row list, the inbox's, in the dozen settings lookups of each call)."""
-    if value is None:
-        return ""
+    """``<time datetime="...">Nov 3, 2026 14:05</time>``, in the current time zone: what ``|date:'c'``
+    and ``|date:"M j, Y H:i"`` print, at a fraction of their cost (the dozen settings lookups of each
+    call)."""
+    value = timezone.localtime(value)
     shown = f"{MONTHS_3[value.month].title()} {value.day}, {value.year} {value:%H:%M}"
-    return mark_safe(f'<time datetime="{value.isoformat()}">{escape(shown)}</time>')  # noqa: S308
+    return f'<time datetime="{value.isoformat()}">{escape(shown)}</time>'
+
+
+def _handling_cell(handling):
+    """What the agency did with an item: handled, its assignee and its tags (none: unassigned)."""
+    if handling is None:
+        return '<span class="help">Unassigned</span>'
+    parts = ['<span class="badge positive">Handled</span>'] if handling.handled_at else []
+    if handling.assignee:
+        parts.append(f'<span class="assignee">{escape(str(handling.assignee))}</span>')
+    elif not handling.handled_at:
+        parts.append('<span class="help">Unassigned</span>')
+    if handling.tags:
+        tags = "".join(f'<span class="tag">{escape(tag)}</span>' for tag in handling.tags)
+        parts.append(f'<span class="tag-list">{tags}</span>')
+    return " ".join(parts)
+
+
+@register.simple_tag
+def inbox_row(item, team):
+    """One row of the inbox (``team``: with the agency's handling), built at once: the same markup as
+    a template loop took 9 ms of a fifty-row page, a third of it, in the template engine's own steps."""
+    link = reverse("feedback_detail", args=[item.pk])
+    sentiment = "—"
+    if item.sentiment:
+        label = escape(item.get_sentiment_display())
+        sentiment = f'<span class="badge {escape(item.sentiment)}">{label}</span>'
+    handling = (
+        '<td class="handling-cell" data-label="Our handling"><span class="handling-state">'
+        f"{_handling_cell(getattr(item, 'handling', None))}</span></td>"
+        if team
+        else ""
+    )
+    comment = item.comment or ""
+    if len(comment) > COMMENT_SHOWN:  # Truncator's checks take longer than the rest of the row
+        comment = Truncator(comment).chars(COMMENT_SHOWN)
+    comment = escape(comment)
+    if item.customer_name:
+        comment += f'<br><span class="help">{escape(item.customer_name)}</span>'
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<tr><td class="lead-cell"><a href="{escape(link)}">{time_tag(item.created_at)}</a></td>'
+        f'<td data-label="Client"><span>{escape(item.client.name)}<br>'
+        f'<span class="help">{escape(item.location.name)}</span></span></td>'
+        f'<td class="num" data-label="Rating">{item.rating}★</td>'
+        f'<td data-label="Sentiment">{sentiment}</td>'
+        f'<td data-label="Status in PulseBack">{escape(item.get_status_display())}</td>'
+        f'{handling}<td class="comment" data-label="Comment">{comment}</td></tr>'
+    )
 
 
 @register.simple_tag

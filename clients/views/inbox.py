@@ -46,6 +46,18 @@ CSV_HANDLING_COLUMNS = (
     ("handling__handled_at", "Handled (UTC)"),
     ("handling__handled_by__email", "Handled by"),
 )
+# What a row of the inbox shows, and no more: every column of fifty items, their clients and their
+# locations took 5 ms of the page, in dates parsed and objects filled.
+ROW_FIELDS = (
+    "created_at", "rating", "sentiment", "status", "comment", "customer_name", "client__name",
+    "location__name",
+)  # fmt: skip
+HANDLING_FIELDS = (
+    "handling__handled_at",
+    "handling__tags",
+    "handling__assignee__full_name",
+    "handling__assignee__email",
+)
 FILTER_NAMES = tuple(FeedbackFilterForm.base_fields)
 QUEUE_PRESETS = ("assignee", "handled")  # what My queue sets itself
 
@@ -87,7 +99,8 @@ def inbox_render(request, params, *, queue=False):
         total = feedback_total(user=request.user, **filters)
     team = workflow.may_handle(request.user)
     related = ("client", "location", "handling__assignee") if team else ("client", "location")
-    items = feedback.select_related(*related).defer("raw")
+    shown = ROW_FIELDS + (HANDLING_FIELDS if team else ())
+    items = feedback.select_related(*related).only(*shown)
     page = CountedPaginator(items, PER_PAGE, count=total).get_page(params.get("page"))
     clients = clients_visible_to(user=request.user)
     locations = Location.objects.filter(client__in=clients).order_by("client__name", "name")

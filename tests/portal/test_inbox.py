@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agency.team.models import Role
+from clients.templatetags.portal import time_tag
 from clients.views.inbox import feedback_selection
 from clients.workflow.models import FeedbackHandling
 from tests.conftest import host_client, login_redirect
@@ -177,12 +178,47 @@ def test_the_client_and_location_choices_are_escaped_and_keep_the_chosen_one(age
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
 def test_an_items_time_reads_as_djangos_date_filters_write_it(zone):
-    when = {"when": datetime(2026, 3, 1, 23, 30, tzinfo=UTC)}
-    ours = Template("{% load portal %}{{ when|time_tag }}")
+    when = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     djangos = Template("<time datetime=\"{{ when|date:'c' }}\">{{ when|date:'M j, Y H:i' }}</time>")
 
     with timezone.override(zone):
-        assert ours.render(Context(when)) == djangos.render(Context(when))
+        assert time_tag(when) == djangos.render(Context({"when": when}))
+
+
+def test_each_row_shows_the_agencys_handling_escaped_and_long_comments_cut(agency, owner, make_user):
+    location = LocationFactory(client=ClientFactory(name="<i>Bistro</i>"), name="Pier & <1>")
+    long = FeedbackFactory(location=location, comment="<b>" + "x" * 300, customer_name="<em>Zoë</em>")
+    handled = FeedbackFactory(location=location, comment="fine")
+    untouched = FeedbackFactory(location=location, comment="ok")
+    ana = make_user(Role.STAFF)
+    ana.full_name = "Ana <Staff>"
+    ana.save()
+    FeedbackHandling.objects.create(feedback=long, assignee=ana, tags=["vip", "<x>"])
+    FeedbackHandling.objects.create(feedback=handled, handled_at=timezone.now())
+    rollup(location.client)
+
+    rows = {
+        row.split('href="/feedback/', 1)[1].split("/", 1)[0]: row
+        for row in host_client(agency, user=owner).get("/feedback/").content.decode().split("<tr>")[2:]
+    }
+
+    customer = '<br><span class="help">&lt;em&gt;Zoë&lt;/em&gt;</span></td>'
+    comment = '"Comment">&lt;b&gt;' + "x" * 156 + "…" + customer
+    assert comment in rows[str(long.pk)]
+    assert '<span class="assignee">Ana &lt;Staff&gt;</span>' in rows[str(long.pk)]
+    assert '<span class="tag">vip</span><span class="tag">&lt;x&gt;</span>' in rows[str(long.pk)]
+    assert '&lt;i&gt;Bistro&lt;/i&gt;<br><span class="help">Pier &amp; &lt;1&gt;' in rows[str(long.pk)]
+    assert '<span class="badge positive">Handled</span></span>' in rows[str(handled.pk)]
+    assert '<span class="help">Unassigned</span>' in rows[str(untouched.pk)]
+    assert "Unassigned" not in rows[str(handled.pk)]
+
+
+def test_a_client_viewer_sees_no_handling_column(items, agency, viewer_of):
+    FeedbackHandling.objects.create(feedback=items["garage"], tags=["internal-only"])
+    page = host_client(agency, user=viewer_of(items["garage"].client)).get("/feedback/").content.decode()
+
+    assert "Our handling" not in page and "internal-only" not in page and "Unassigned" not in page
+    assert 'data-label="Comment"' in page
 
 
 def test_the_inbox_shows_each_items_time(items, agency, owner):
