@@ -4,7 +4,7 @@ handling of it, and the CSV export."""
 import csv
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -63,11 +63,42 @@ QUEUE_PRESETS = ("assignee", "handled")  # what My queue sets itself
 
 
 class CountedPaginator(Paginator):
-    """A Paginator told its count (feedback_total's), so that it never counts the rows itself."""
+    """A Paginator told its count (feedback_total's), so that it never counts the rows itself.
+
+    That count comes from the roll-ups, which lag behind a walk under way (a new location's first
+    sync). A page still holds the rows at its place, and the count grows to what the page proves:
+    one row more than a page is read, so that the next page is offered.
+    """
 
     def __init__(self, object_list, per_page, *, count):
         super().__init__(object_list, per_page)
         self.count = count  # in place of the cached property
+
+    def get_page(self, number):
+        """Paginator.get_page's fallbacks (the first page for a wrong number, the last for one past
+        the end), with the end known only once the page's rows are read."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def page(self, number):
+        try:
+            number = self.validate_number(number)
+        except EmptyPage:
+            if int(number) < 1:
+                raise
+            number = int(number)  # past the told count: the rows decide
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        if bottom + len(rows) > self.count:
+            self.count = bottom + len(rows)
+            self.__dict__.pop("num_pages", None)  # cached from the old count
+        return self._get_page(rows[: self.per_page], number, self)
 
 
 def _filters(user, params):

@@ -23,6 +23,7 @@ from agency.services import agency_create
 from agency.team.models import Role, User
 from agency.webhooks.signing import signature_verify
 from clients.models import Client, ConnectionState, Feedback, Location, SyncRun
+from clients.rollups import feedback_daily_rebuild
 from clients.services import SYNC_ACTIVE
 from tests.conftest import SANDBOX_PASSWORD, committed
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, log_in, screenshot
@@ -55,6 +56,7 @@ def _setup(server, sandbox_email):
                      sentiment="negative" if rating == 1 else "positive", status="new", content_hash="0" * 32)
             for n, (rating, text) in enumerate([(1, "Cold coffee")] * 20 + [(5, "Great view")] * 5)
         )  # fmt: skip
+        feedback_daily_rebuild(client=cafe)  # as a sync leaves them: the lists' counts read them
         diner = Client.objects.create(name="Seaside Diner", timezone="UTC")
         Location.objects.create(
             client=diner, name="Boardwalk", pulseback_email=sandbox_email,

@@ -121,6 +121,27 @@ def test_pagination(agency, owner):
 
     assert len(client.get("/feedback/").context["page"]) == 50
     assert len(client.get("/feedback/", {"page": 2}).context["page"]) == 5
+    assert client.get("/feedback/", {"page": 7}).context["page"].number == 2  # past the end: the last
+    assert client.get("/feedback/", {"page": "x"}).context["page"].number == 1
+    assert client.get("/feedback/", {"page": "-1"}).context["page"].number == 2
+
+
+def test_while_a_first_sync_is_under_way_the_rows_are_listed_before_the_rollups_count_them(agency, owner):
+    """A walk builds its location's roll-ups at its end: until then the count they give is short."""
+    counted, walking = LocationFactory(), LocationFactory()
+    for _ in range(3):
+        FeedbackFactory(location=counted)
+    rollup(counted.client)
+    for _ in range(60):
+        FeedbackFactory(location=walking)
+    client = host_client(agency, user=owner)
+
+    first, second = client.get("/feedback/"), client.get("/feedback/", {"page": 2})
+
+    assert len(listed(first)) == 50 and first.context["page"].has_next()
+    assert first.context["page"].paginator.count == 51  # what the first page proves, not the 3 counted
+    assert len(listed(second)) == 13 and not second.context["page"].has_next()
+    assert second.context["page"].paginator.count == 63
 
 
 def test_staff_sees_every_client(items, agency, make_user):
