@@ -4,8 +4,9 @@ PulseBack pages by offset over a live list, newest first. Items that arrive at
 the top while a walk pages shift later pages down (an item is seen twice:
 harmless); items removed above the walk's position shift them up, and an item
 can then fall between two pages unseen. So each page is asked with a one-item
-overlap, and must reach back to the last item of the page before it (the
-*anchor*): it holds the anchor, or it starts with a newer item and reaches an
+overlap, from the last well-formed item of the page before it (the *anchor*;
+malformed items after it are asked again), and must reach back to the anchor:
+it holds the anchor, or it starts with a newer item and reaches an
 older one (the anchor itself was removed), or it is the end of the list. A
 page that starts below the anchor may have skipped items: the walk steps back
 a page and asks again. A walk that meets a page not in newest-first order, or
@@ -78,7 +79,8 @@ class Walk:
             page = self.fetch(offset)
             items = page.items
             last = len(items) < PAGE_SIZE or offset + len(items) >= page.total
-            keys = [key for key in map(item_key, items) if key is not None]
+            placed = [(index, key) for index, key in enumerate(map(item_key, items)) if key is not None]
+            keys = [key for _, key in placed]
             if any(newer[0] < older[0] for newer, older in zip(keys, keys[1:], strict=False)):
                 self.proven = False  # not newest first: nothing can be checked
             place = self._place(keys, last, offset)
@@ -88,8 +90,13 @@ class Walk:
                     self.cursor = Cursor(max(0, offset - (PAGE_SIZE - 1)), *self._anchor())
                     continue
                 self.proven = False
-            anchor = keys[-1] if place != "beyond" and keys else self._anchor()
-            self.cursor = Cursor(offset + max(0, len(items) - 1), *anchor)
+            step, anchor = max(0, len(items) - 1), self._anchor()
+            if place != "beyond" and keys:
+                # The next page starts at the anchor: its last well-formed item, which is not the
+                # page's last item when malformed ones follow it.
+                index, anchor = placed[-1]
+                step = index or step
+            self.cursor = Cursor(offset + step, *anchor)
             self.done = last
             return WalkPage(items, page.total, last, self.cursor)
 

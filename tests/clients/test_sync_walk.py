@@ -56,6 +56,19 @@ def test_a_still_list_is_walked_with_one_item_of_overlap():
     assert (walk.proven, live.fetches) == (True, 8)  # offsets 0, 99, 198, ... 693
 
 
+def test_malformed_items_ending_a_page_do_not_make_the_walk_step_back():
+    """The next page starts at the last well-formed item: a malformed one cannot anchor it."""
+    live = LiveList(730)
+    for position in (98, 99, 295):  # two end the first page (0-99), one the third (196-295)
+        live.items[position] = {"id": None, "comment": "malformed"}
+
+    walk, seen = walk_all(live)
+
+    assert walk.proven and walk.steps_back == 0
+    assert seen >= {i["id"] for i in live.items if i["id"]}
+    assert live.fetches == 8
+
+
 def test_removals_above_the_walk_are_caught_by_stepping_back():
     def remove_above(live, fetches):
         if fetches in (3, 5):  # before the 4th and 6th page: two items already served vanish
