@@ -5,6 +5,7 @@ from datetime import timedelta
 from html import escape
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -146,6 +147,25 @@ def inbox_row(item, team):
         f'<td data-label="Status in PulseBack">{escape(item.get_status_display())}</td>'
         f'{handling}<td class="comment" data-label="Comment">{comment}</td></tr>'
     )
+
+
+@register.simple_tag
+def change(value, digits, suffix="", inverse=False):
+    """A figure's change against the previous period: ▲ or ▼ and its size (``digits`` decimals, then
+    ``suffix``), marked bad or good when a rise is bad (``inverse``), or — without a previous figure.
+    A tag, not an included template: an overview or a leaderboard shows one in each of its rows."""
+    if value is None:
+        return mark_safe('<span class="change">—</span>')
+    if not value:
+        return format_html('<span class="change">±0{}</span>', suffix)
+    if value > 0:
+        mark, title, direction, judged = "▲", "Up", "up", " bad" if inverse else ""
+    else:
+        mark, title, direction, judged = "▼", "Down", "down", " good" if inverse else ""
+    return format_html(
+        '<span class="change {}{}" title="{} against the previous period">{} {}{}</span>',
+        direction, judged, title, mark, floatformat(value, digits), suffix,
+    )  # fmt: skip
 
 
 @register.simple_tag
