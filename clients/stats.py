@@ -278,27 +278,33 @@ def location_breakdown(*, client_id, first_day, end_day):
     return _fetch(sql, {"client": client_id, "first_day": first_day, "end_day": end_day})
 
 
+# Summed in two steps: each client's roll-up rows by part of the two periods (plain sums), then
+# those few rows per client pivoted; ten filtered sums over every roll-up row took a third longer.
 _OVERVIEW_SQL = """
 WITH c AS (
     SELECT c.id, c.name, (%(now)s::timestamptz AT TIME ZONE c.timezone)::date + 1 AS end_day
     FROM clients_client c
     WHERE c.id = ANY(%(ids)s) AND c.name ILIKE %(q)s
 ),
-agg AS (
-    SELECT d.client_id,
-        sum(d.count) FILTER (WHERE d.day >= c.end_day - %(days)s) AS count,
-        sum(d.rating_sum) FILTER (WHERE d.day >= c.end_day - %(days)s) AS rating_sum,
-        sum(d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS negative,
-        sum(d.positive + d.neutral + d.negative) FILTER (WHERE d.day >= c.end_day - %(days)s) AS rated,
-        sum(d.status_new) FILTER (WHERE d.day >= c.end_day - %(days)s) AS open,
-        sum(d.status_new) FILTER (WHERE d.day >= c.end_day - %(days)s AND d.day < c.end_day - 2) AS overdue,
-        sum(d.count) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_count,
-        sum(d.rating_sum) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rating_sum,
-        sum(d.negative) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_negative,
-        sum(d.positive + d.neutral + d.negative) FILTER (WHERE d.day < c.end_day - %(days)s) AS prev_rated
+parts AS (
+    SELECT d.client_id, d.day >= c.end_day - %(days)s AS in_period, d.day < c.end_day - 2 AS past_two_days,
+        sum(d.count) AS count, sum(d.rating_sum) AS rating_sum, sum(d.negative) AS negative,
+        sum(d.positive + d.neutral + d.negative) AS rated, sum(d.status_new) AS open
     FROM clients_feedbackdaily d JOIN c ON c.id = d.client_id
     WHERE d.day >= c.end_day - 2 * %(days)s AND d.day < c.end_day
-    GROUP BY d.client_id
+    GROUP BY 1, 2, 3
+),
+agg AS (
+    SELECT client_id,
+        sum(count) FILTER (WHERE in_period) AS count, sum(rating_sum) FILTER (WHERE in_period) AS rating_sum,
+        sum(negative) FILTER (WHERE in_period) AS negative, sum(rated) FILTER (WHERE in_period) AS rated,
+        sum(open) FILTER (WHERE in_period) AS open,
+        sum(open) FILTER (WHERE in_period AND past_two_days) AS overdue,
+        sum(count) FILTER (WHERE NOT in_period) AS prev_count,
+        sum(rating_sum) FILTER (WHERE NOT in_period) AS prev_rating_sum,
+        sum(negative) FILTER (WHERE NOT in_period) AS prev_negative,
+        sum(rated) FILTER (WHERE NOT in_period) AS prev_rated
+    FROM parts GROUP BY client_id
 ),
 loc AS (
     SELECT l.client_id, count(*) AS locations, max(l.last_synced_at) AS last_synced_at,

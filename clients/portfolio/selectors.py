@@ -111,7 +111,10 @@ def _attention(*, clients, rows, now):
         Q(state=ConnectionState.INVALID_CREDENTIALS) | Q(state__in=FAILING_STATES) | stale
     )
     broken, failing, late = [], [], []
-    for location in watched.select_related("client").order_by("client__name", "name", "pk"):
+    watched = watched.select_related("client").only(
+        "client__name", "name", "state", "last_error", "last_error_at", "last_synced_at", "created_at"
+    )
+    for location in watched.order_by("client__name", "name", "pk"):
         if location.state == ConnectionState.INVALID_CREDENTIALS:
             broken.append(_location_entry(location, "PulseBack refused its login", location.last_error_at))
         elif location.state in FAILING_STATES:
