@@ -152,11 +152,12 @@ def inbox_row(item, team):
 @register.simple_tag
 def change(value, digits, suffix="", inverse=False):
     """A figure's change against the previous period: ▲ or ▼ and its size (``digits`` decimals, then
-    ``suffix``), marked bad or good when a rise is bad (``inverse``), or — without a previous figure.
-    A tag, not an included template: an overview or a leaderboard shows one in each of its rows."""
+    ``suffix``), marked bad or good when a rise is bad (``inverse``); ±0 when it rounds to nothing,
+    — without a previous figure. A tag, not an included template: an overview or a leaderboard shows
+    one in each of its rows."""
     if value is None:
         return mark_safe('<span class="change">—</span>')
-    if not value:
+    if not round(value, digits):
         return format_html('<span class="change">±0{}</span>', suffix)
     if value > 0:
         mark, title, direction, judged = "▲", "Up", "up", " bad" if inverse else ""
@@ -164,7 +165,7 @@ def change(value, digits, suffix="", inverse=False):
         mark, title, direction, judged = "▼", "Down", "down", " good" if inverse else ""
     return format_html(
         '<span class="change {}{}" title="{} against the previous period">{} {}{}</span>',
-        direction, judged, title, mark, floatformat(value, digits), suffix,
+        direction, judged, title, mark, floatformat(abs(value), digits), suffix,
     )  # fmt: skip
 
 

@@ -16,17 +16,19 @@ def shown(value, digits=2, suffix="", inverse=False):
     ("value", "kwargs", "expected"),
     [
         (0.25, {}, '<span class="change up" title="Up against the previous period">▲ 0.25</span>'),
-        (-1.5, {}, '<span class="change down" title="Down against the previous period">▼ -1.50</span>'),
+        (-1.5, {}, '<span class="change down" title="Down against the previous period">▼ 1.50</span>'),
+        (0.004, {}, '<span class="change">±0</span>'),  # what rounds to nothing shows no direction
+        (-0.4, {"digits": 0}, '<span class="change">±0</span>'),
         (12, {"digits": 0}, '<span class="change up" title="Up against the previous period">▲ 12</span>'),
         (None, {}, '<span class="change">—</span>'),
         (0, {"suffix": " pts"}, '<span class="change">±0 pts</span>'),
         (3.2, {"digits": 0, "suffix": " pts", "inverse": True},
          '<span class="change up bad" title="Up against the previous period">▲ 3 pts</span>'),
         (-3.2, {"digits": 0, "suffix": " pts", "inverse": True},
-         '<span class="change down good" title="Down against the previous period">▼ -3 pts</span>'),
+         '<span class="change down good" title="Down against the previous period">▼ 3 pts</span>'),
     ],
 )  # fmt: skip
-def test_a_change_reads_up_down_or_none(value, kwargs, expected):
+def test_a_change_reads_up_down_even_or_none(value, kwargs, expected):
     assert shown(value, **kwargs) == expected
 
 
